@@ -1,0 +1,134 @@
+"""Fixtures: a fresh database per test on SQLite always, and on PostgreSQL when configured.
+
+Set TRACKER_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/tracker_test) to run
+every database test on PostgreSQL too; `.ci/run` creates such a database when a server answers.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, MetaData, delete, insert, select, text
+from sqlmodel import Session, SQLModel
+
+import tracker.models  # noqa: F401  (registers the tables)
+from tracker.config import Settings
+from tracker.db import make_engine
+from tracker.migrations import upgrade_database
+
+POSTGRES_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+SEEDED_TABLES = ("vocabulary_term", "role")
+TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def pytest_report_header() -> str:
+    return f"tracker database engines: {', '.join(ENGINES)}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "tracker.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name("tracker.db-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_seed() -> dict[str, list[dict[str, Any]]]:
+    """Migrate the PostgreSQL test database to head once and remember its seeded rows."""
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        seed = {
+            name: [dict(row._mapping) for row in connection.execute(
+                select(SQLModel.metadata.tables[name]))]
+            for name in SEEDED_TABLES
+        }
+    engine.dispose()
+    return seed
+
+
+def reset_postgres(url: str, seed: dict[str, list[dict[str, Any]]]) -> None:
+    """Empty every table, then put the seeded vocabularies back."""
+    engine = make_engine(url)
+    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        for name, rows in seed.items():
+            table = SQLModel.metadata.tables[name]
+            connection.execute(delete(table))
+            connection.execute(insert(table), rows)
+    engine.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database at head with only the seeded vocabularies in it."""
+    if request.param == "sqlite":
+        path = tmp_path / "tracker.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    seed = request.getfixturevalue("postgres_seed")
+    reset_postgres(POSTGRES_URL, seed)
+    yield POSTGRES_URL
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the test database; tests commit only when they mean to."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(instance_path=tmp_path / "instance", database_url=database_url,
+                    exports_path=tmp_path / "exports", secret_key=TEST_SECRET)
+
+
+class TrackerRunner:
+    """Runs `tracker` commands in-process against the test settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def invoke(self, *args: str, input: str | None = None) -> Result:  # noqa: A002
+        from tracker.cli import build_cli
+
+        return CliRunner().invoke(build_cli(self.settings), list(args), input=input,
+                                  catch_exceptions=False)
+
+
+@pytest.fixture
+def cli(settings: Settings) -> TrackerRunner:
+    return TrackerRunner(settings)
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table: tests compare these before and after a refused write."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    with engine.connect() as connection:
+        return {
+            name: connection.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+            for name in sorted(metadata.tables)
+        }

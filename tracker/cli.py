@@ -1,0 +1,317 @@
+"""The `tracker` command: set-up, migrations, demo data, interchange and integrity checks.
+
+Exit codes: 0 done; 1 refused with a one-line reason on stderr and nothing changed; 2 wrong usage.
+"""
+
+import logging
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tracker import create_app
+from tracker.config import Settings, load_settings
+from tracker.db import unit_of_work
+from tracker.domain.errors import TrackerError
+
+log = logging.getLogger("tracker.cli")
+T = TypeVar("T")
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line reason on stderr and exit 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def settings_of_app() -> Settings:
+    settings: Settings = current_app.config["TRACKER_SETTINGS"]
+    return settings
+
+
+def engine_of_app() -> Engine:
+    engine: Engine = current_app.extensions["tracker_engine"]
+    return engine
+
+
+@contextmanager
+def cli_transaction() -> Iterator[Session]:
+    """One transaction for the command: all of it is written, or none of it."""
+    with unit_of_work(engine_of_app()) as session:
+        yield session
+
+
+def show_progress(total: int, label: str) -> Any:
+    """A progress bar on a terminal, nothing when output is piped or logged."""
+    return click.progressbar(length=total, label=label, file=sys.stderr,
+                             hidden=not sys.stderr.isatty())
+
+
+def run_guarded(action: Callable[[], T]) -> T:
+    """Map the project's errors to exit 1 with the message; anything else to a logged failure."""
+    try:
+        return action()
+    except TrackerError as error:
+        fail(str(error))
+    except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+        raise
+    except Exception:
+        log_path = settings_of_app().instance_path / "tracker.log"
+        configure_error_log(log_path).exception("internal error")
+        fail(f"internal error; details were written to {log_path}")
+
+
+def configure_error_log(path: Path) -> logging.Logger:
+    """Write unexpected errors to the instance log, never to the terminal (it may be watched)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    log.addHandler(handler)
+    return log
+
+
+def guarded(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command body under `run_guarded`, inside the app context."""
+
+    @with_appcontext
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return run_guarded(lambda: function(*args, **kwargs))
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+# --- init and database -------------------------------------------------------------------
+
+
+def write_secret_key(settings: Settings) -> bool:
+    """Generate the instance's secret key file (mode 0600) unless it exists."""
+    path = settings.secret_key_path
+    if path.exists():
+        return False
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    path.chmod(0o600)
+    return True
+
+
+@click.command("init")
+@click.option("--admin-username", default="admin", show_default=True,
+              help="Username of the first admin account.")
+@guarded
+def init_command(admin_username: str) -> None:
+    """Create the instance folder, the database at head, a secret key and the first admin."""
+    from tracker.migrations import upgrade_database
+    from tracker.services.users import create_first_admin
+
+    settings = settings_of_app()
+    settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if write_secret_key(settings):
+        click.echo(f"Secret key written to {settings.secret_key_path} (mode 0600).")
+    upgrade_database(engine_of_app())
+    with cli_transaction() as session:
+        created = create_first_admin(session, username=admin_username)
+    if created is None:
+        click.echo("An admin account exists already; no new account was created.")
+        return
+    click.echo(f"Admin account: {admin_username}")
+    click.echo(f"One-time password (shown once, change it at first login): {created}")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@guarded
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: head)."""
+    from tracker.migrations import current_revision, upgrade_database
+
+    upgrade_database(engine_of_app(), revision)
+    click.echo(f"Database at revision {current_revision(engine_of_app()) or 'base'}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@guarded
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database to REVISION (`base` removes every table)."""
+    from tracker.migrations import current_revision, downgrade_database
+
+    downgrade_database(engine_of_app(), revision)
+    click.echo(f"Database at revision {current_revision(engine_of_app()) or 'base'}.")
+
+
+@db_group.command("current")
+@guarded
+def db_current() -> None:
+    """Show the database's revision and the newest one available."""
+    from tracker.migrations import current_revision, head_revision
+
+    engine = engine_of_app()
+    click.echo(f"current: {current_revision(engine) or 'base (empty)'}")
+    click.echo(f"head:    {head_revision(engine)}")
+
+
+# --- demo data -----------------------------------------------------------------------------
+
+
+@click.command("demo")
+@click.option("--synthetic", "synthetic_count", type=click.IntRange(min=1), default=None,
+              help="Generate N realistic fake incidents instead of the hand-built demo set.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed for --synthetic; the same seed gives the same records.")
+@guarded
+def demo_command(synthetic_count: int | None, seed: int) -> None:
+    """Load the demo dataset (from the 2023 Nafas articles) or synthetic records."""
+    if synthetic_count is None:
+        from tracker.demo import load_demo
+
+        with cli_transaction() as session:
+            summary = load_demo(session)
+    else:
+        from tracker.demo.synthetic import generate_synthetic
+
+        with cli_transaction() as session, show_progress(synthetic_count, "Generating") as bar:
+            summary = generate_synthetic(session, count=synthetic_count, seed=seed,
+                                         progress=bar.update)
+    click.echo(str(summary))
+
+
+# --- interchange ---------------------------------------------------------------------------
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export records to files."""
+
+
+@export_group.command("json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--with-audit", is_flag=True, help="Include the audit log, so history travels.")
+@guarded
+def export_json_command(output: Path, with_audit: bool) -> None:
+    """Export every record as versioned JSON (see docs/interchange.md)."""
+    from tracker.interchange.json_format import export_json
+
+    with cli_transaction() as session:
+        count = write_atomically(output, lambda handle: export_json(
+            session, handle, with_audit=with_audit, exported_at=datetime.now(UTC)))
+    click.echo(f"Exported {count} records to {output}.")
+
+
+@export_group.command("csv")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@guarded
+def export_csv_command(output: Path) -> None:
+    """Export incidents as CSV (columns in docs/interchange.md)."""
+    from tracker.interchange.csv_format import export_incidents_csv
+
+    with cli_transaction() as session:
+        count = write_atomically(output, lambda handle: export_incidents_csv(session, handle))
+    click.echo(f"Exported {count} incidents to {output}.")
+
+
+def write_atomically(path: Path, write: Callable[[Any], int]) -> int:
+    """Write to a temporary file beside PATH and rename it, so a failure leaves no half file."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        with temporary.open("wb") as handle:
+            count = write(handle)
+        temporary.replace(path)
+    except OSError as error:
+        raise TrackerError(f"cannot write {path}: {error.strerror}") from error
+    finally:
+        temporary.unlink(missing_ok=True)
+    return count
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import records from files; all or nothing."""
+
+
+@import_group.command("json")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@guarded
+def import_json_command(source: Path) -> None:
+    """Import a JSON interchange file: validated whole first, then written in one transaction."""
+    from tracker.interchange.json_format import import_json
+
+    with cli_transaction() as session:
+        report = import_json(session, source)
+    click.echo(str(report))
+
+
+@import_group.command("csv")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="TOML file mapping spreadsheet columns to incident fields.")
+@click.option("--dry-run", is_flag=True, help="Report what would be created; write nothing.")
+@guarded
+def import_csv_command(source: Path, mapping: Path, dry_run: bool) -> None:
+    """Import incidents from a spreadsheet's CSV through a column mapping."""
+    from tracker.interchange.csv_format import import_incidents_csv
+
+    with cli_transaction() as session:
+        report = import_incidents_csv(session, source, mapping_path=mapping, dry_run=dry_run)
+        click.echo(str(report))
+        if dry_run:
+            session.rollback()
+
+
+# --- integrity -----------------------------------------------------------------------------
+
+
+@click.command("check")
+@guarded
+def check_command() -> None:
+    """Check integrity: orphans, invalid dates, unknown vocabulary codes, broken links."""
+    from tracker.services.integrity import check_integrity
+
+    with cli_transaction() as session:
+        problems = check_integrity(session)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        fail(f"{len(problems)} integrity problem(s) found")
+    click.echo("No integrity problems found.")
+
+
+COMMANDS = (init_command, db_group, demo_command, export_group, import_group, check_command)
+
+
+def build_cli(settings: Settings) -> FlaskGroup:
+    """The command group, bound to settings loaded once."""
+
+    def make_app() -> Flask:
+        return create_app(settings)
+
+    group = FlaskGroup(create_app=make_app, add_version_option=False,
+                       load_dotenv=False, help="tracker: incident documentation.")
+    for command in COMMANDS:
+        group.add_command(command)
+    return group
+
+
+def main() -> None:
+    """Entry point of the `tracker` script."""
+    try:
+        settings = load_settings()
+    except TrackerError as error:
+        fail(str(error))
+    build_cli(settings).main(prog_name="tracker")

@@ -1,0 +1,187 @@
+"""Settings: defaults < TOML file < TRACKER_* environment variables, frozen once loaded."""
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.domain.errors import ConfigError
+
+ENV_PREFIX = "TRACKER_"
+CONFIG_ENV = "TRACKER_CONFIG"
+SECRET_KEY_FILE = "secret_key"
+# Values people paste from examples; a real secret is long and random.
+PLACEHOLDER_SECRETS = frozenset(
+    {"changethis", "change-me", "changeme", "secret", "dev", "development", "please-change",
+     "replace-me", "xxx", "todo", "default", "password"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the tracker, typed; see config.example.toml for each one's meaning."""
+
+    instance_path: Path = Path("instance")
+    database_url: str = ""
+    exports_path: Path = Path("exports")
+    secret_key: str | None = field(default=None, repr=False)
+    sqlite_busy_timeout_ms: int = 5000
+    log_level: str = "INFO"
+    default_language: str = "en"
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 8
+    public_suppression_threshold: int = 3
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the SQLite file in the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.instance_path / 'tracker.db').resolve()}"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.instance_path / SECRET_KEY_FILE
+
+    def read_secret_key(self) -> str:
+        """The secret key: from settings, else the file `tracker init` wrote.
+
+        Raises ConfigError when there is none.
+        """
+        if self.secret_key:
+            return self.secret_key
+        if self.secret_key_path.is_file():
+            return self.secret_key_path.read_text(encoding="utf-8").strip()
+        raise ConfigError(
+            f"secret_key: none configured and no {self.secret_key_path}; run `tracker init`"
+        )
+
+
+LANGUAGES = ("en", "az", "ru")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def setting_type(declared: Any) -> type:
+    """The plain type a setting holds (`str | None` holds a str)."""
+    return str if declared == (str | None) else declared  # type: ignore[no-any-return]
+
+
+SETTING_TYPES: dict[str, type] = {
+    f.name: setting_type(f.type) for f in dataclasses.fields(Settings)
+}
+
+
+def load_settings(
+    *, environ: Mapping[str, str] | None = None, config_path: Path | None = None
+) -> Settings:
+    """Load settings once: defaults, then the TOML file, then TRACKER_* variables.
+
+    Raises ConfigError naming the key for an unknown key, a wrong type or a placeholder secret.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    toml_path = config_path or find_config_file(environ)
+    if toml_path is not None:
+        values.update(read_toml_settings(toml_path))
+    values.update(read_environment_settings(environ))
+    settings = Settings(**values)
+    validate_settings(settings)
+    return settings
+
+
+def find_config_file(environ: Mapping[str, str]) -> Path | None:
+    """The TOML file named by TRACKER_CONFIG, else ./config.toml if present."""
+    named = environ.get(CONFIG_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"{CONFIG_ENV}: no such file {path}")
+        return path
+    default = Path("config.toml")
+    return default if default.is_file() else None
+
+
+def read_toml_settings(path: Path) -> dict[str, Any]:
+    """Typed values from a TOML file; raises ConfigError for unknown keys or wrong types."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from error
+    return {key: coerce_toml_value(key, value) for key, value in raw.items()}
+
+
+def read_environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Typed values from TRACKER_* variables; raises ConfigError for unknown names."""
+    values: dict[str, Any] = {}
+    for name, text in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or is_test_variable(name):
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        values[key] = coerce_environment_value(key, text, name)
+    return values
+
+
+def is_test_variable(name: str) -> bool:
+    """Variables the test suite reads, which are not settings."""
+    return name.startswith("TRACKER_TEST_")
+
+
+def expected_type(key: str, origin: str) -> type:
+    """The type of a known setting; raises ConfigError naming an unknown one."""
+    if key not in SETTING_TYPES:
+        raise ConfigError(f"{origin}: unknown setting")
+    return SETTING_TYPES[key]
+
+
+def coerce_toml_value(key: str, value: Any) -> Any:
+    """Check a TOML value against the setting's type."""
+    wanted = expected_type(key, key)
+    if wanted is Path and isinstance(value, str):
+        return Path(value)
+    if wanted is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if wanted is str and isinstance(value, str):
+        return value
+    raise ConfigError(f"{key}: expected {type_name(wanted)}, got {type(value).__name__}")
+
+
+def coerce_environment_value(key: str, text: str, name: str) -> Any:
+    """Convert a TRACKER_* variable's text to the setting's type."""
+    wanted = expected_type(key, name)
+    if wanted is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{name}: expected an integer, got {text!r}") from None
+    return Path(text) if wanted is Path else text
+
+
+def type_name(wanted: type) -> str:
+    return {int: "an integer", str: "a string", Path: "a path string"}.get(wanted, str(wanted))
+
+
+def validate_settings(settings: Settings) -> None:
+    """Refuse unsafe or nonsensical values, naming the key."""
+    if settings.secret_key is not None:
+        check_secret(settings.secret_key)
+    for key in ("sqlite_busy_timeout_ms", "session_idle_minutes", "session_absolute_hours",
+                "public_suppression_threshold"):
+        if getattr(settings, key) < 0:
+            raise ConfigError(f"{key}: must not be negative")
+    if settings.default_language not in LANGUAGES:
+        raise ConfigError(f"default_language: must be one of {', '.join(LANGUAGES)}")
+    if settings.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"log_level: must be one of {', '.join(LOG_LEVELS)}")
+
+
+def check_secret(secret: str) -> None:
+    """Raise ConfigError for a placeholder or short secret key."""
+    if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"secret_key: a placeholder or a value shorter than {MIN_SECRET_LENGTH} characters;"
+            " remove it to use the key `tracker init` generated"
+        )

@@ -1,0 +1,48 @@
+"""Alembic migrations, run through `tracker db upgrade|downgrade|current`."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from tracker.domain.errors import InvalidInput
+
+MIGRATIONS_PATH = Path(__file__).parent
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to this engine (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_PATH))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_database(engine: Engine, revision: str = "head") -> None:
+    """Raises InvalidInput for an unknown revision."""
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except CommandError as error:
+        raise InvalidInput(f"revision: {error}") from error
+
+
+def downgrade_database(engine: Engine, revision: str) -> None:
+    """Raises InvalidInput for an unknown revision."""
+    try:
+        command.downgrade(alembic_config(engine), revision)
+    except CommandError as error:
+        raise InvalidInput(f"revision: {error}") from error
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()

@@ -1,0 +1,1 @@
+"""Use-cases over the case records: f(session, *, ...), the project's own errors, no HTTP."""

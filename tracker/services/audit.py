@@ -1,0 +1,95 @@
+"""Audit entries: who changed which record, when, field by field, in the same transaction."""
+
+import dataclasses
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session, SQLModel
+
+from tracker.models import AuditEntry
+
+# Fields every record has; their changes are implied by the entry itself.
+BOOKKEEPING_FIELDS = frozenset(
+    {"created_at", "created_by", "updated_at", "updated_by", "version", "deleted_at", "deleted_by"}
+)
+# Any fixed number: PostgreSQL writers queue on it so audit sequence numbers never collide.
+AUDIT_LOCK_KEY = 741_852_963
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-ready form of a column value (UUIDs, dates, fuzzy dates, lists)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"cannot audit a value of type {type(value).__name__}")
+
+
+def record_values(record: SQLModel) -> dict[str, Any]:
+    """The record's own fields (bookkeeping left out) as JSON-safe values."""
+    return {
+        column.key: json_safe(getattr(record, column.key))
+        for column in record.__table__.columns  # type: ignore[attr-defined]
+        if column.key not in BOOKKEEPING_FIELDS
+    }
+
+
+def diff_values(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field-level differences: {field: [old, new]} for each field that changed."""
+    return {key: [old.get(key), value] for key, value in new.items() if old.get(key) != value}
+
+
+def next_audit_sequence(session: Session) -> int:
+    """The next number in the audit log's total order (writers are serialised first)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    current = session.execute(select(func.max(AuditEntry.sequence))).scalar()
+    return (current or 0) + 1
+
+
+def add_audit_entry(
+    session: Session,
+    *,
+    actor_id: uuid.UUID | None,
+    action: str,
+    table_name: str,
+    record_id: uuid.UUID,
+    changes: dict[str, Any],
+    reason: str = "",
+) -> AuditEntry:
+    """Append one audit entry to the session's transaction."""
+    entry = AuditEntry(
+        sequence=next_audit_sequence(session),
+        actor_id=actor_id,
+        action=action,
+        table_name=table_name,
+        record_id=record_id,
+        changes=changes,
+        reason=reason,
+    )
+    session.add(entry)
+    session.flush([entry])
+    return entry
+
+
+def history_of(session: Session, *, table_name: str, record_id: uuid.UUID) -> list[AuditEntry]:
+    """Every audit entry of one record, oldest first."""
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.table_name == table_name, AuditEntry.record_id == record_id)
+        .order_by(AuditEntry.sequence)  # type: ignore[arg-type]
+    )
+    return list(session.execute(statement).scalars())
