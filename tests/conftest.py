@@ -51,8 +51,10 @@ def postgres_seed() -> dict[str, list[dict[str, Any]]]:
     upgrade_database(engine)
     with engine.connect() as connection:
         seed = {
-            name: [dict(row._mapping) for row in connection.execute(
-                select(SQLModel.metadata.tables[name]))]
+            name: [
+                dict(row._mapping)
+                for row in connection.execute(select(SQLModel.metadata.tables[name]))
+            ]
             for name in SEEDED_TABLES
         }
     engine.dispose()
@@ -101,8 +103,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(instance_path=tmp_path / "instance", database_url=database_url,
-                    exports_path=tmp_path / "exports", secret_key=TEST_SECRET)
+    return Settings(
+        instance_path=tmp_path / "instance",
+        database_url=database_url,
+        exports_path=tmp_path / "exports",
+        secret_key=TEST_SECRET,
+    )
 
 
 class TrackerRunner:
@@ -111,11 +117,12 @@ class TrackerRunner:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def invoke(self, *args: str, input: str | None = None) -> Result:  # noqa: A002
+    def invoke(self, *args: str, input: str | None = None) -> Result:
         from tracker.cli import build_cli
 
-        return CliRunner().invoke(build_cli(self.settings), list(args), input=input,
-                                  catch_exceptions=False)
+        return CliRunner().invoke(
+            build_cli(self.settings), list(args), input=input, catch_exceptions=False
+        )
 
 
 @pytest.fixture

@@ -11,8 +11,11 @@ __version__ = "0.1.0"
 def create_app(settings: Settings | None = None) -> Flask:
     """The application: settings loaded once, one engine, blueprints added by the web layer."""
     settings = settings or load_settings()
-    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()),
-                template_folder="../templates")
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path.resolve()),
+        template_folder="../templates",
+    )
     app.config["TRACKER_SETTINGS"] = settings
     app.extensions["tracker_engine"] = engine_from_settings(settings)
     return app

@@ -52,8 +52,9 @@ def cli_transaction() -> Iterator[Session]:
 
 def show_progress(total: int, label: str) -> Any:
     """A progress bar on a terminal, nothing when output is piped or logged."""
-    return click.progressbar(length=total, label=label, file=sys.stderr,
-                             hidden=not sys.stderr.isatty())
+    return click.progressbar(
+        length=total, label=label, file=sys.stderr, hidden=not sys.stderr.isatty()
+    )
 
 
 def run_guarded(action: Callable[[], T]) -> T:
@@ -107,8 +108,12 @@ def write_secret_key(settings: Settings) -> bool:
 
 
 @click.command("init")
-@click.option("--admin-username", default="admin", show_default=True,
-              help="Username of the first admin account.")
+@click.option(
+    "--admin-username",
+    default="admin",
+    show_default=True,
+    help="Username of the first admin account.",
+)
 @guarded
 def init_command(admin_username: str) -> None:
     """Create the instance folder, the database at head, a secret key and the first admin."""
@@ -171,10 +176,20 @@ def db_current() -> None:
 
 
 @click.command("demo")
-@click.option("--synthetic", "synthetic_count", type=click.IntRange(min=1), default=None,
-              help="Generate N realistic fake incidents instead of the hand-built demo set.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Seed for --synthetic; the same seed gives the same records.")
+@click.option(
+    "--synthetic",
+    "synthetic_count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Generate N realistic fake incidents instead of the hand-built demo set.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed for --synthetic; the same seed gives the same records.",
+)
 @guarded
 def demo_command(synthetic_count: int | None, seed: int) -> None:
     """Load the demo dataset (from the 2023 Nafas articles) or synthetic records."""
@@ -187,8 +202,9 @@ def demo_command(synthetic_count: int | None, seed: int) -> None:
         from tracker.demo.synthetic import generate_synthetic
 
         with cli_transaction() as session, show_progress(synthetic_count, "Generating") as bar:
-            summary = generate_synthetic(session, count=synthetic_count, seed=seed,
-                                         progress=bar.update)
+            summary = generate_synthetic(
+                session, count=synthetic_count, seed=seed, progress=bar.update
+            )
     click.echo(str(summary))
 
 
@@ -209,8 +225,12 @@ def export_json_command(output: Path, with_audit: bool) -> None:
     from tracker.interchange.json_format import export_json
 
     with cli_transaction() as session:
-        count = write_atomically(output, lambda handle: export_json(
-            session, handle, with_audit=with_audit, exported_at=datetime.now(UTC)))
+        count = write_atomically(
+            output,
+            lambda handle: export_json(
+                session, handle, with_audit=with_audit, exported_at=datetime.now(UTC)
+            ),
+        )
     click.echo(f"Exported {count} records to {output}.")
 
 
@@ -259,8 +279,12 @@ def import_json_command(source: Path) -> None:
 
 @import_group.command("csv")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="TOML file mapping spreadsheet columns to incident fields.")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="TOML file mapping spreadsheet columns to incident fields.",
+)
 @click.option("--dry-run", is_flag=True, help="Report what would be created; write nothing.")
 @guarded
 def import_csv_command(source: Path, mapping: Path, dry_run: bool) -> None:
@@ -301,8 +325,12 @@ def build_cli(settings: Settings) -> FlaskGroup:
     def make_app() -> Flask:
         return create_app(settings)
 
-    group = FlaskGroup(create_app=make_app, add_version_option=False,
-                       load_dotenv=False, help="tracker: incident documentation.")
+    group = FlaskGroup(
+        create_app=make_app,
+        add_version_option=False,
+        load_dotenv=False,
+        help="tracker: incident documentation.",
+    )
     for command in COMMANDS:
         group.add_command(command)
     return group

@@ -15,8 +15,20 @@ CONFIG_ENV = "TRACKER_CONFIG"
 SECRET_KEY_FILE = "secret_key"
 # Values people paste from examples; a real secret is long and random.
 PLACEHOLDER_SECRETS = frozenset(
-    {"changethis", "change-me", "changeme", "secret", "dev", "development", "please-change",
-     "replace-me", "xxx", "todo", "default", "password"}
+    {
+        "changethis",
+        "change-me",
+        "changeme",
+        "secret",
+        "dev",
+        "development",
+        "please-change",
+        "replace-me",
+        "xxx",
+        "todo",
+        "default",
+        "password",
+    }
 )
 MIN_SECRET_LENGTH = 32
 
@@ -67,7 +79,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 def setting_type(declared: Any) -> type:
     """The plain type a setting holds (`str | None` holds a str)."""
-    return str if declared == (str | None) else declared  # type: ignore[no-any-return]
+    return str if declared == (str | None) else declared
 
 
 SETTING_TYPES: dict[str, type] = {
@@ -120,7 +132,7 @@ def read_environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     for name, text in environ.items():
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or is_test_variable(name):
             continue
-        key = name[len(ENV_PREFIX):].lower()
+        key = name[len(ENV_PREFIX) :].lower()
         values[key] = coerce_environment_value(key, text, name)
     return values
 
@@ -168,8 +180,12 @@ def validate_settings(settings: Settings) -> None:
     """Refuse unsafe or nonsensical values, naming the key."""
     if settings.secret_key is not None:
         check_secret(settings.secret_key)
-    for key in ("sqlite_busy_timeout_ms", "session_idle_minutes", "session_absolute_hours",
-                "public_suppression_threshold"):
+    for key in (
+        "sqlite_busy_timeout_ms",
+        "session_idle_minutes",
+        "session_absolute_hours",
+        "public_suppression_threshold",
+    ):
         if getattr(settings, key) < 0:
             raise ConfigError(f"{key}: must not be negative")
     if settings.default_language not in LANGUAGES:

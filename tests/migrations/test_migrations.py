@@ -34,8 +34,9 @@ def test_downgrade_to_base_removes_every_table(engine: Engine) -> None:
 def test_first_migration_seeds_every_vocabulary(engine: Engine) -> None:
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT vocabulary, code FROM vocabulary_term")).all()
-    seeded = {(vocabulary, term.code) for vocabulary, terms in SEED_VOCABULARIES.items()
-              for term in terms}
+    seeded = {
+        (vocabulary, term.code) for vocabulary, terms in SEED_VOCABULARIES.items() for term in terms
+    }
     assert set(rows) == seeded
     assert ("incident_type", "RAID") in seeded
 

@@ -63,8 +63,11 @@ def test_bad_toml_values_name_the_key(tmp_path: Path, body: str, key: str) -> No
 
 @pytest.mark.parametrize(
     "name, value",
-    [("TRACKER_COLOUR", "blue"), ("TRACKER_SQLITE_BUSY_TIMEOUT_MS", "soon"),
-     ("TRACKER_SECRET_KEY", "change-me")],
+    [
+        ("TRACKER_COLOUR", "blue"),
+        ("TRACKER_SQLITE_BUSY_TIMEOUT_MS", "soon"),
+        ("TRACKER_SECRET_KEY", "change-me"),
+    ],
 )
 def test_bad_environment_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"(?i){name.removeprefix('TRACKER_')}"):

@@ -25,8 +25,12 @@ OTHER = uuid.UUID("22222222-2222-4222-8222-222222222222")
 
 
 def make_baku(session: Session) -> Place:
-    return create_record(session, Place, actor_id=ACTOR,
-                         values={"name": "Bakı", "kind": "first_level_unit", "geo_precision": 3})
+    return create_record(
+        session,
+        Place,
+        actor_id=ACTOR,
+        values={"name": "Bakı", "kind": "first_level_unit", "geo_precision": 3},
+    )
 
 
 def test_create_is_audited_with_every_field(session: Session) -> None:
@@ -41,8 +45,13 @@ def test_create_is_audited_with_every_field(session: Session) -> None:
 
 def test_update_records_old_and_new_values(session: Session) -> None:
     place = make_baku(session)
-    update_record(session, place, actor_id=OTHER, expected_version=1,
-                  changes={"name": "Baku", "geo_precision": 3})
+    update_record(
+        session,
+        place,
+        actor_id=OTHER,
+        expected_version=1,
+        changes={"name": "Baku", "geo_precision": 3},
+    )
     assert place.version == 2
     assert place.updated_by == OTHER
     entries = history_of(session, table_name="place", record_id=place.id)
@@ -65,12 +74,10 @@ def test_stale_version_is_refused_and_nothing_changes(engine: Engine) -> None:
         mine = get_record(first, Place, place_id)
         first.commit()  # the user reads version 1 and goes away to edit it
         theirs = get_record(second, Place, place_id)
-        update_record(second, theirs, actor_id=OTHER, expected_version=1,
-                      changes={"name": "Baku"})
+        update_record(second, theirs, actor_id=OTHER, expected_version=1, changes={"name": "Baku"})
         second.commit()
         with pytest.raises(EditConflict, match="changed by someone else"):
-            update_record(first, mine, actor_id=ACTOR, expected_version=1,
-                          changes={"name": "Баку"})
+            update_record(first, mine, actor_id=ACTOR, expected_version=1, changes={"name": "Баку"})
         first.rollback()
     with Session(engine) as session:
         assert get_record(session, Place, place_id).name == "Baku"
@@ -84,11 +91,15 @@ def test_version_check_is_inside_the_update(engine: Engine) -> None:
         mine = get_record(first, Place, place_id)
         first.commit()  # release SQLite's lock; `mine` keeps version 1 in memory
         with unit_of_work(engine) as second:
-            update_record(second, get_record(second, Place, place_id), actor_id=OTHER,
-                          expected_version=1, changes={"name": "Baku"})
+            update_record(
+                second,
+                get_record(second, Place, place_id),
+                actor_id=OTHER,
+                expected_version=1,
+                changes={"name": "Baku"},
+            )
         with pytest.raises(EditConflict):
-            update_record(first, mine, actor_id=ACTOR, expected_version=1,
-                          changes={"name": "Баку"})
+            update_record(first, mine, actor_id=ACTOR, expected_version=1, changes={"name": "Баку"})
 
 
 def test_rollback_leaves_neither_record_nor_audit_entry(engine: Engine) -> None:
@@ -108,8 +119,9 @@ def test_soft_delete_and_restore(session: Session) -> None:
     assert list_records(session, Place) == []
     restore_record(session, place, actor_id=ACTOR, expected_version=2)
     assert get_record(session, Place, place.id).version == 3
-    actions = [entry.action for entry in history_of(session, table_name="place",
-                                                    record_id=place.id)]
+    actions = [
+        entry.action for entry in history_of(session, table_name="place", record_id=place.id)
+    ]
     assert actions == ["create", "delete", "restore"]
 
 

@@ -101,9 +101,11 @@ def test_second_editor_gets_edit_conflict(engine: Engine, session: Session) -> N
     session.commit()
     with Session(engine, expire_on_commit=False) as first, \
             Session(engine, expire_on_commit=False) as second:
+        # Both editors load version 1; SQLite lets one transaction at a time hold the database.
         get_incident(first, incident.id)
+        first.commit()
         get_incident(second, incident.id)
-        first.commit()  # both have read version 1; SQLite needs the read transactions closed
+        second.commit()
         update_incident(first, incident_id=incident.id, expected_version=1,
                         changes={"title": "first"}, actor_id=ACTOR_ID)
         first.commit()

@@ -15,35 +15,112 @@ class Term(NamedTuple):
 
 INCIDENT_TYPES = (
     Term("DET", "Arbitrary detention", "Özbaşına saxlanma", "Произвольное задержание"),
-    Term("RAID", "Police raid or round-up", "Polis basqını və ya toplu saxlanma", "Полицейский рейд или облава"),
-    Term("TORT", "Torture or ill-treatment in custody", "Saxlanma zamanı işgəncə və ya pis rəftar", "Пытки или жестокое обращение под стражей"),
-    Term("SEXV", "Sexual violence or its threat", "Cinsi zorakılıq və ya onunla hədələmə", "Сексуальное насилие или угроза им"),
+    Term(
+        "RAID",
+        "Police raid or round-up",
+        "Polis basqını və ya toplu saxlanma",
+        "Полицейский рейд или облава",
+    ),
+    Term(
+        "TORT",
+        "Torture or ill-treatment in custody",
+        "Saxlanma zamanı işgəncə və ya pis rəftar",
+        "Пытки или жестокое обращение под стражей",
+    ),
+    Term(
+        "SEXV",
+        "Sexual violence or its threat",
+        "Cinsi zorakılıq və ya onunla hədələmə",
+        "Сексуальное насилие или угроза им",
+    ),
     Term("THRT", "Threat or intimidation", "Hədə və ya qorxutma", "Угроза или запугивание"),
-    Term("HATE", "Online hate speech or incitement", "Onlayn nifrət nitqi və ya təhrik", "Онлайн-язык вражды или подстрекательство"),
-    Term("ASLT", "Physical assault outside custody", "Saxlanmadan kənar fiziki hücum", "Физическое нападение вне заключения"),
+    Term(
+        "HATE",
+        "Online hate speech or incitement",
+        "Onlayn nifrət nitqi və ya təhrik",
+        "Онлайн-язык вражды или подстрекательство",
+    ),
+    Term(
+        "ASLT",
+        "Physical assault outside custody",
+        "Saxlanmadan kənar fiziki hücum",
+        "Физическое нападение вне заключения",
+    ),
     Term("KILL", "Killing", "Qətl", "Убийство"),
     Term("ATMP", "Attempted killing", "Qətlə cəhd", "Покушение на убийство"),
     Term("ABDU", "Kidnapping or abduction", "Adam oğurluğu", "Похищение"),
     Term("OUTG", "Forced outing", "Məcburi ifşa (autinq)", "Принудительный аутинг"),
-    Term("FAMV", "Family violence or confinement", "Ailə zorakılığı və ya məhbus saxlama", "Семейное насилие или удержание"),
-    Term("RETN", "Forced return to family", "Ailəyə məcburi qaytarılma", "Принудительное возвращение в семью"),
-    Term("BLKM", "Blackmail or extortion", "Şantaj və ya hədə-qorxu ilə pul tələbi", "Шантаж или вымогательство"),
-    Term("SMER", "Smear campaign or doxxing", "Qaralama kampaniyası və ya şəxsi məlumatların yayılması", "Кампания травли или доксинг"),
-    Term("SURV", "Surveillance or data harvesting", "İzləmə və ya məlumat toplanması", "Слежка или сбор данных"),
-    Term("ASMB", "Dispersal or obstruction of an assembly", "Toplantının dağıdılması və ya əngəllənməsi", "Разгон или воспрепятствование собранию"),
-    Term("DISC", "Discrimination or denial of service", "Ayrı-seçkilik və ya xidmətdən imtina", "Дискриминация или отказ в услугах"),
+    Term(
+        "FAMV",
+        "Family violence or confinement",
+        "Ailə zorakılığı və ya məhbus saxlama",
+        "Семейное насилие или удержание",
+    ),
+    Term(
+        "RETN",
+        "Forced return to family",
+        "Ailəyə məcburi qaytarılma",
+        "Принудительное возвращение в семью",
+    ),
+    Term(
+        "BLKM",
+        "Blackmail or extortion",
+        "Şantaj və ya hədə-qorxu ilə pul tələbi",
+        "Шантаж или вымогательство",
+    ),
+    Term(
+        "SMER",
+        "Smear campaign or doxxing",
+        "Qaralama kampaniyası və ya şəxsi məlumatların yayılması",
+        "Кампания травли или доксинг",
+    ),
+    Term(
+        "SURV",
+        "Surveillance or data harvesting",
+        "İzləmə və ya məlumat toplanması",
+        "Слежка или сбор данных",
+    ),
+    Term(
+        "ASMB",
+        "Dispersal or obstruction of an assembly",
+        "Toplantının dağıdılması və ya əngəllənməsi",
+        "Разгон или воспрепятствование собранию",
+    ),
+    Term(
+        "DISC",
+        "Discrimination or denial of service",
+        "Ayrı-seçkilik və ya xidmətdən imtina",
+        "Дискриминация или отказ в услугах",
+    ),
     Term("CONV", "Conversion practices", "Konversiya praktikaları", "Конверсионные практики"),
-    Term("NOPR", "Protection, complaint or investigation refused", "Müdafiə, şikayət və ya istintaqdan imtina", "Отказ в защите, жалобе или расследовании"),
-    Term("SELF", "Self-harm or suicide following abuse", "Zorakılıqdan sonra özünə zərər və ya intihar", "Самоповреждение или суицид после насилия"),
+    Term(
+        "NOPR",
+        "Protection, complaint or investigation refused",
+        "Müdafiə, şikayət və ya istintaqdan imtina",
+        "Отказ в защите, жалобе или расследовании",
+    ),
+    Term(
+        "SELF",
+        "Self-harm or suicide following abuse",
+        "Zorakılıqdan sonra özünə zərər və ya intihar",
+        "Самоповреждение или суицид после насилия",
+    ),
 )
 
 PERPETRATOR_TYPES = (
     Term("state_agent", "State agent", "Dövlət nümayəndəsi", "Представитель государства"),
-    Term("state_affiliated", "State-affiliated", "Dövlətlə əlaqəli", "Аффилированный с государством"),
+    Term(
+        "state_affiliated", "State-affiliated", "Dövlətlə əlaqəli", "Аффилированный с государством"
+    ),
     Term("family_member", "Family member", "Ailə üzvü", "Член семьи"),
     Term("intimate_partner", "Intimate partner", "Partnyor", "Интимный партнёр"),
     Term("private_individual", "Private individual", "Fərdi şəxs", "Частное лицо"),
-    Term("non_state_institution", "Non-state institution", "Qeyri-dövlət qurumu", "Негосударственное учреждение"),
+    Term(
+        "non_state_institution",
+        "Non-state institution",
+        "Qeyri-dövlət qurumu",
+        "Негосударственное учреждение",
+    ),
     Term("unknown", "Unknown", "Naməlum", "Неизвестно"),
 )
 
@@ -51,17 +128,44 @@ VIOLATIONS = (
     Term("ECHR-2", "Right to life and effective investigation", "Yaşamaq hüququ", "Право на жизнь"),
     Term("ECHR-3", "Prohibition of torture", "İşgəncənin qadağan edilməsi", "Запрещение пыток"),
     Term("ECHR-5", "Right to liberty", "Azadlıq hüququ", "Право на свободу"),
-    Term("ECHR-6", "Right to a fair trial", "Ədalətli məhkəmə hüququ", "Право на справедливое судебное разбирательство"),
-    Term("ECHR-8", "Right to private life", "Şəxsi həyat hüququ", "Право на уважение частной жизни"),
+    Term(
+        "ECHR-6",
+        "Right to a fair trial",
+        "Ədalətli məhkəmə hüququ",
+        "Право на справедливое судебное разбирательство",
+    ),
+    Term(
+        "ECHR-8", "Right to private life", "Şəxsi həyat hüququ", "Право на уважение частной жизни"
+    ),
     Term("ECHR-10", "Freedom of expression", "İfadə azadlığı", "Свобода выражения мнения"),
     Term("ECHR-11", "Freedom of assembly", "Toplaşmaq azadlığı", "Свобода собраний"),
-    Term("ECHR-13", "Right to an effective remedy", "Səmərəli hüquqi müdafiə vasitəsi", "Право на эффективное средство защиты"),
-    Term("ECHR-14", "Prohibition of discrimination", "Ayrı-seçkiliyin qadağan edilməsi", "Запрещение дискриминации"),
+    Term(
+        "ECHR-13",
+        "Right to an effective remedy",
+        "Səmərəli hüquqi müdafiə vasitəsi",
+        "Право на эффективное средство защиты",
+    ),
+    Term(
+        "ECHR-14",
+        "Prohibition of discrimination",
+        "Ayrı-seçkiliyin qadağan edilməsi",
+        "Запрещение дискриминации",
+    ),
 )
 
 CHARGES = (
-    Term("AZ-CAO-510", "Petty hooliganism (Code of Administrative Offences)", "Xırda xuliqanlıq (İXM)", "Мелкое хулиганство (КоАП)"),
-    Term("AZ-CAO-535.1", "Failure to obey a lawful police demand", "Polisin qanuni tələbinə tabe olmamaq", "Неповиновение законному требованию полиции"),
+    Term(
+        "AZ-CAO-510",
+        "Petty hooliganism (Code of Administrative Offences)",
+        "Xırda xuliqanlıq (İXM)",
+        "Мелкое хулиганство (КоАП)",
+    ),
+    Term(
+        "AZ-CAO-535.1",
+        "Failure to obey a lawful police demand",
+        "Polisin qanuni tələbinə tabe olmamaq",
+        "Неповиновение законному требованию полиции",
+    ),
 )
 
 SOURCE_KINDS = tuple(
@@ -104,10 +208,17 @@ def english_only(*codes_and_labels: tuple[str, str]) -> tuple[Term, ...]:
 
 INVOLVEMENT_ROLES = (
     Term("victim", "Victim", "Zərərçəkən", "Пострадавший"),
-    Term("alleged_perpetrator", "Alleged perpetrator", "Ehtimal olunan törədici", "Предполагаемый виновник"),
+    Term(
+        "alleged_perpetrator",
+        "Alleged perpetrator",
+        "Ehtimal olunan törədici",
+        "Предполагаемый виновник",
+    ),
     Term("witness", "Witness", "Şahid", "Свидетель"),
     Term("reporter", "Reporter", "Məlumat verən", "Сообщивший"),
-    Term("legal_representative", "Legal representative", "Hüquqi nümayəndə", "Законный представитель"),
+    Term(
+        "legal_representative", "Legal representative", "Hüquqi nümayəndə", "Законный представитель"
+    ),
 )
 
 LINK_TYPES = (
@@ -119,7 +230,12 @@ LINK_TYPES = (
 
 LEGAL_ACTION_KINDS = (
     Term("complaint", "Complaint", "Şikayət", "Жалоба"),
-    Term("refusal_to_investigate", "Refusal to investigate", "İstintaqdan imtina", "Отказ в расследовании"),
+    Term(
+        "refusal_to_investigate",
+        "Refusal to investigate",
+        "İstintaqdan imtina",
+        "Отказ в расследовании",
+    ),
     Term("hearing", "Hearing", "Məhkəmə iclası", "Слушание"),
     Term("judgment", "Judgment", "Məhkəmə qərarı", "Решение суда"),
     Term("appeal", "Appeal", "Apellyasiya", "Апелляция"),
@@ -129,12 +245,27 @@ LEGAL_ACTION_KINDS = (
 )
 
 CONSENT_SCOPES = (
-    Term("record_sensitive", "Record sensitive data", "Həssas məlumatların qeydə alınması", "Запись чувствительных данных"),
-    Term("legal_filing", "Use in legal filings", "Hüquqi sənədlərdə istifadə", "Использование в судебных документах"),
+    Term(
+        "record_sensitive",
+        "Record sensitive data",
+        "Həssas məlumatların qeydə alınması",
+        "Запись чувствительных данных",
+    ),
+    Term(
+        "legal_filing",
+        "Use in legal filings",
+        "Hüquqi sənədlərdə istifadə",
+        "Использование в судебных документах",
+    ),
     Term("share_partner", "Share with partners", "Tərəfdaşlarla paylaşma", "Передача партнёрам"),
     Term("name_public", "Name in public", "Adın açıq dərci", "Публикация имени"),
     Term("narrative_public", "Publish the narrative", "Hekayənin dərci", "Публикация рассказа"),
-    Term("organisational_decision", "Organisational decision (deceased)", "Təşkilatın qərarı (vəfat etmiş)", "Решение организации (умерший)"),
+    Term(
+        "organisational_decision",
+        "Organisational decision (deceased)",
+        "Təşkilatın qərarı (vəfat etmiş)",
+        "Решение организации (умерший)",
+    ),
 )
 
 CONSENT_STATUSES = (
@@ -152,13 +283,21 @@ VERIFICATION_STATUSES = (
 
 AGE_BANDS = tuple(
     Term(code, label, label, label)
-    for code, label in (("under_18", "Under 18"), ("18_24", "18–24"), ("25_34", "25–34"),
-                        ("35_44", "35–44"), ("45_54", "45–54"), ("55_plus", "55+"))
+    for code, label in (
+        ("under_18", "Under 18"),
+        ("18_24", "18–24"),
+        ("25_34", "25–34"),
+        ("35_44", "35–44"),
+        ("45_54", "45–54"),
+        ("55_plus", "55+"),
+    )
 ) + (Term("unknown", "Unknown", "Naməlum", "Неизвестно"),)
 
 PLACE_KINDS = (
     Term("country", "Country", "Ölkə", "Страна"),
-    Term("first_level_unit", "First-level unit", "Birinci səviyyəli vahid", "Единица первого уровня"),
+    Term(
+        "first_level_unit", "First-level unit", "Birinci səviyyəli vahid", "Единица первого уровня"
+    ),
     Term("district", "District", "Rayon", "Район"),
     Term("town", "Town", "Şəhər", "Город"),
     Term("site", "Site", "Yer", "Место"),
@@ -166,34 +305,53 @@ PLACE_KINDS = (
 )
 
 ORGANISATION_KINDS = english_only(
-    ("ministry", "Ministry"), ("department", "Department"), ("police_station", "Police station"),
-    ("security_service", "Security service"), ("court", "Court"), ("prosecutor", "Prosecutor"),
-    ("media_outlet", "Media outlet"), ("ngo", "NGO"), ("state_linked_body", "State-linked body"),
+    ("ministry", "Ministry"),
+    ("department", "Department"),
+    ("police_station", "Police station"),
+    ("security_service", "Security service"),
+    ("court", "Court"),
+    ("prosecutor", "Prosecutor"),
+    ("media_outlet", "Media outlet"),
+    ("ngo", "NGO"),
+    ("state_linked_body", "State-linked body"),
     ("other", "Other"),
 )
 
 STATE_RELATIONS = english_only(
-    ("state", "State"), ("state_affiliated", "State-affiliated"), ("non_state", "Non-state"),
+    ("state", "State"),
+    ("state_affiliated", "State-affiliated"),
+    ("non_state", "Non-state"),
     ("unknown", "Unknown"),
 )
 
 EVIDENCE_STAGES = english_only(
-    ("online_inquiry", "Online inquiry"), ("preliminary_assessment", "Preliminary assessment"),
-    ("collection", "Collection"), ("preservation", "Preservation"),
-    ("verification", "Verification"), ("investigative_analysis", "Investigative analysis"),
+    ("online_inquiry", "Online inquiry"),
+    ("preliminary_assessment", "Preliminary assessment"),
+    ("collection", "Collection"),
+    ("preservation", "Preservation"),
+    ("verification", "Verification"),
+    ("investigative_analysis", "Investigative analysis"),
 )
 
 CUSTODY_ACTIONS = english_only(
-    ("received", "Received"), ("hashed", "Hashed"), ("copied", "Copied"),
-    ("transferred", "Transferred"), ("viewed", "Viewed"), ("verified", "Verified"),
-    ("exported", "Exported"), ("destroyed", "Destroyed"),
+    ("received", "Received"),
+    ("hashed", "Hashed"),
+    ("copied", "Copied"),
+    ("transferred", "Transferred"),
+    ("viewed", "Viewed"),
+    ("verified", "Verified"),
+    ("exported", "Exported"),
+    ("destroyed", "Destroyed"),
 )
 
 CASE_STATUSES = english_only(("open", "Open"), ("pending", "Pending"), ("closed", "Closed"))
 
 NAME_KINDS = english_only(
-    ("legal", "Legal name"), ("chosen", "Chosen name"), ("nickname", "Nickname"),
-    ("transliteration", "Transliteration"), ("as_published", "As published"),
+    ("legal", "Legal name"),
+    ("chosen", "Chosen name"),
+    ("nickname", "Nickname"),
+    ("transliteration", "Transliteration"),
+    ("as_published", "As published"),
 )
 
 SCRIPTS = english_only(("latn", "Latin"), ("cyrl", "Cyrillic"), ("other", "Other"))
@@ -201,8 +359,11 @@ SCRIPTS = english_only(("latn", "Latin"), ("cyrl", "Cyrillic"), ("other", "Other
 WITNESS_KINDS = english_only(("direct", "Direct"), ("hearsay", "Hearsay"))
 
 ROLES = english_only(
-    ("admin", "Administrator"), ("documenter", "Documenter"), ("reviewer", "Reviewer"),
-    ("lawyer", "Lawyer"), ("analyst", "Analyst"),
+    ("admin", "Administrator"),
+    ("documenter", "Documenter"),
+    ("reviewer", "Reviewer"),
+    ("lawyer", "Lawyer"),
+    ("analyst", "Analyst"),
 )
 
 # Vocabulary name → its seed terms, in display order.

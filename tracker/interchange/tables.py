@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, String, Table, Uuid
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401  (registers every table in the metadata)
@@ -65,19 +66,20 @@ def exported_columns(table: Table) -> list[Column[Any]]:
     return [column for column in table.columns if column.name not in withheld]
 
 
-def order_columns(table: Table) -> list[Column[Any]]:
+def order_columns(table: Table) -> list[ColumnElement[Any]]:
     """The stable key rows are written in: the audit log's sequence, otherwise the UUID."""
     if table.name == AUDIT_SECTION:
-        return [table.c.sequence, table.c.id]
+        # Spelled out because SQLite and PostgreSQL sort NULL at opposite ends.
+        return [table.c.sequence.is_(None), table.c.sequence, table.c.id]
     return [table.c.id]
 
 
 def kind_of(column: Column[Any]) -> str:
     """The value kind of a column, which decides how it is written and read."""
-    column_type = column.type
-    for kind, types in _KINDS:
-        if isinstance(column_type, types):
-            return kind
+    for column_type in (column.type, getattr(column.type, "impl_instance", None)):
+        for kind, types in _KINDS:
+            if isinstance(column_type, types):
+                return kind
     raise TypeError(f"no interchange kind for {column.table.name}.{column.name}")
 
 
@@ -122,11 +124,13 @@ def to_json_value(kind: str, value: Any) -> Any:
     return value
 
 
-def record_to_json(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        column.name: to_json_value(kind_of(column), row[column.name])
-        for column in exported_columns(table)
-    }
+def column_kinds(table: Table) -> list[tuple[str, str]]:
+    """(name, kind) of each exported column, worked out once per table."""
+    return [(column.name, kind_of(column)) for column in exported_columns(table)]
+
+
+def record_to_json(kinds: list[tuple[str, str]], row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: to_json_value(kind, row[name]) for name, kind in kinds}
 
 
 def dump_record(record: dict[str, Any]) -> str:
@@ -296,7 +300,7 @@ def build_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"Tracker interchange file, format version {FORMAT_VERSION}",
         "type": "object",
-        "required": ["format", "format_version", "exported_at", *SECTION_NAMES],
+        "required": ["format", "format_version", "exported_at"],
         "properties": {
             "format": {"const": FORMAT_NAME},
             "format_version": {"const": FORMAT_VERSION},

@@ -1,6 +1,6 @@
 """Alembic environment: runs migrations on the engine the tracker hands over."""
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -12,7 +12,7 @@ import tracker.models  # noqa: F401  (registers every table on the metadata)
 target_metadata = SQLModel.metadata
 
 
-def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(type_: str, item: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render our column types as their plain SQL type, so migrations never import the app."""
     if type_ == "type" and isinstance(item, TypeDecorator):
         return f"sa.{item.impl_instance!r}"

@@ -2,7 +2,14 @@
 
 from tracker.models.audit import AuditEntry
 from tracker.models.base import TimestampedRecord
-from tracker.models.cases import Campaign, CampaignIncident, Case, CaseClient, CaseIncident, LegalAction
+from tracker.models.cases import (
+    Campaign,
+    CampaignIncident,
+    Case,
+    CaseClient,
+    CaseIncident,
+    LegalAction,
+)
 from tracker.models.incidents import Incident, IncidentLink, Involvement
 from tracker.models.organisations import Organisation, OrganisationAlias
 from tracker.models.people import Consent, Person, PersonMerge, PersonName

@@ -19,8 +19,9 @@ class AuditEntry(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     # Monotonic order of entries; timestamps alone can tie.
     sequence: int | None = Field(default=None, unique=True, nullable=True)
-    occurred_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False,
-                                  index=True)
+    occurred_at: datetime = Field(
+        default_factory=utc_now, sa_type=UTCDateTime, nullable=False, index=True
+    )
     actor_id: uuid.UUID | None = Field(default=None, index=True)
     action: str = code_field()
     table_name: str = Field(max_length=60, nullable=False)

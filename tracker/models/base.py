@@ -57,14 +57,14 @@ class FuzzyDateType(TypeDecorator[FuzzyDate]):
 
 def code_field(*, index: bool = False, nullable: bool = False, default: Any = None) -> Any:
     """A column holding a controlled-vocabulary code."""
-    return Field(default=default, max_length=40, index=index, nullable=nullable,
-                 sa_type=String(40))
+    return Field(default=default, max_length=40, index=index, nullable=nullable, sa_type=String(40))
 
 
 def text_field(*, max_length: int, nullable: bool = False, default: Any = "") -> Any:
     """A bounded text column."""
-    return Field(default=default, max_length=max_length, nullable=nullable,
-                 sa_type=String(max_length))
+    return Field(
+        default=default, max_length=max_length, nullable=nullable, sa_type=String(max_length)
+    )
 
 
 def long_text_field(*, nullable: bool = False, default: Any = "") -> Any:

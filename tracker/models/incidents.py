@@ -122,12 +122,10 @@ class Involvement(TimestampedRecord, table=True):
 
 
 class IncidentLink(TimestampedRecord, table=True):
-    """A typed link between two incidents: precedes, retaliation_for, same_operation, duplicate_of."""
+    """A typed link between two incidents (precedes, retaliation_for, same_operation, duplicate_of)."""
 
     __tablename__ = "incident_link"
-    __table_args__ = (
-        CheckConstraint("from_incident_id <> to_incident_id", name="no_self_link"),
-    )
+    __table_args__ = (CheckConstraint("from_incident_id <> to_incident_id", name="no_self_link"),)
 
     from_incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True, nullable=False)
     to_incident_id: uuid.UUID = Field(foreign_key="incident.id", index=True, nullable=False)

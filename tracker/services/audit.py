@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from tracker.models import AuditEntry
 
@@ -89,7 +89,7 @@ def history_of(session: Session, *, table_name: str, record_id: uuid.UUID) -> li
     """Every audit entry of one record, oldest first."""
     statement = (
         select(AuditEntry)
-        .where(AuditEntry.table_name == table_name, AuditEntry.record_id == record_id)
-        .order_by(AuditEntry.sequence)  # type: ignore[arg-type]
+        .where(col(AuditEntry.table_name) == table_name, col(AuditEntry.record_id) == record_id)
+        .order_by(col(AuditEntry.sequence))
     )
     return list(session.execute(statement).scalars())

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Table, and_, select
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Column, ForeignKey, RowMapping, Table, select
+from sqlmodel import Session, SQLModel, col
 
 from tracker.domain.dates import FuzzyDate
 from tracker.domain.errors import InvalidDate
@@ -85,14 +85,18 @@ def find_orphans(session: Session) -> Iterator[Problem]:
             .where(column.is_not(None), target.is_(None))
         )
         for record_id, missing in session.execute(statement):
-            yield Problem(table.name, record_id, f"{column.name} points at missing "
-                                                 f"{key.column.table.name} {missing}")
+            yield Problem(
+                table.name,
+                record_id,
+                f"{column.name} points at missing {key.column.table.name} {missing}",
+            )
 
 
 def vocabulary_codes(session: Session) -> dict[str, set[str]]:
     codes: dict[str, set[str]] = {}
-    for vocabulary, code in session.execute(select(VocabularyTerm.vocabulary,
-                                                   VocabularyTerm.code)):
+    for vocabulary, code in session.execute(
+        select(col(VocabularyTerm.vocabulary), col(VocabularyTerm.code))
+    ):
         codes.setdefault(vocabulary, set()).add(code)
     return codes
 
@@ -109,12 +113,14 @@ def find_unknown_codes(session: Session) -> Iterator[Problem]:
     for (table_name, column_name), vocabulary in VOCABULARY_COLUMNS.items():
         table = SQLModel.metadata.tables[table_name]
         statement = select(table.c.id, table.c[column_name]).where(
-            table.c[column_name].is_not(None))
+            table.c[column_name].is_not(None)
+        )
         for record_id, value in session.execute(statement):
             for code in value if isinstance(value, list) else [value]:
                 if not is_known_code(vocabulary, code, known):
-                    yield Problem(table_name, record_id,
-                                  f"{column_name}: unknown {vocabulary} code {code!r}")
+                    yield Problem(
+                        table_name, record_id, f"{column_name}: unknown {vocabulary} code {code!r}"
+                    )
 
 
 def stored_date(prefix: str, row: Incident) -> FuzzyDate | None:
@@ -123,13 +129,15 @@ def stored_date(prefix: str, row: Incident) -> FuzzyDate | None:
     if text is None:
         return None
     try:
-        return FuzzyDate.from_dict({
-            "original_text": text,
-            "earliest": iso_or_none(getattr(row, f"{prefix}_earliest")),
-            "latest": iso_or_none(getattr(row, f"{prefix}_latest")),
-            "precision": getattr(row, f"{prefix}_precision"),
-            "qualifier": getattr(row, f"{prefix}_qualifier"),
-        })
+        return FuzzyDate.from_dict(
+            {
+                "original_text": text,
+                "earliest": iso_or_none(getattr(row, f"{prefix}_earliest")),
+                "latest": iso_or_none(getattr(row, f"{prefix}_latest")),
+                "precision": getattr(row, f"{prefix}_precision"),
+                "qualifier": getattr(row, f"{prefix}_qualifier"),
+            }
+        )
     except (ValueError, KeyError) as error:
         raise InvalidDate(f"{prefix}: {error}") from error
 
@@ -164,26 +172,40 @@ def find_broken_links(session: Session) -> Iterator[Problem]:
     target = Incident.__table__.alias("link_to")  # type: ignore[attr-defined]
     links = IncidentLink.__table__  # type: ignore[attr-defined]
     statement = (
-        select(links.c.id, links.c.link_type, links.c.from_incident_id, links.c.to_incident_id,
-               source.c.deleted_at, target.c.deleted_at, source.c.start_latest,
-               target.c.start_earliest)
+        select(
+            links.c.id,
+            links.c.link_type,
+            links.c.from_incident_id,
+            links.c.to_incident_id,
+            source.c.deleted_at.label("from_deleted"),
+            target.c.deleted_at.label("to_deleted"),
+            source.c.start_latest.label("reprisal_latest"),
+            target.c.start_earliest.label("answered_earliest"),
+        )
         .join(source, source.c.id == links.c.from_incident_id)
         .join(target, target.c.id == links.c.to_incident_id)
-        .where(and_(links.c.deleted_at.is_(None)))
+        .where(links.c.deleted_at.is_(None))
     )
-    for row in session.execute(statement):
+    for row in session.execute(statement).mappings():
         yield from link_problems(row)
 
 
-def link_problems(row: object) -> Iterator[Problem]:
-    (link_id, link_type, from_id, to_id, from_deleted, to_deleted, reprisal_latest,
-     answered_earliest) = tuple(row)  # type: ignore[call-overload]
-    if from_id == to_id:
+def link_problems(row: RowMapping) -> Iterator[Problem]:
+    """What is wrong with one live incident link, if anything."""
+    link_id = row["id"]
+    if row["from_incident_id"] == row["to_incident_id"]:
         yield Problem("incident_link", link_id, "links an incident to itself")
-    if (from_deleted or to_deleted) and link_type != "duplicate_of":
+    if (row["from_deleted"] or row["to_deleted"]) and row["link_type"] != "duplicate_of":
         yield Problem("incident_link", link_id, "links to a deleted incident")
-    if (link_type == "retaliation_for" and reprisal_latest and answered_earliest
-            and answered_earliest > reprisal_latest):
-        yield Problem("incident_link", link_id,
-                      "retaliation_for: the act answered starts after the reprisal ends")
-
+    reprisal_latest, answered_earliest = row["reprisal_latest"], row["answered_earliest"]
+    if (
+        row["link_type"] == "retaliation_for"
+        and reprisal_latest
+        and answered_earliest
+        and answered_earliest > reprisal_latest
+    ):
+        yield Problem(
+            "incident_link",
+            link_id,
+            "retaliation_for: the act answered starts after the reprisal ends",
+        )

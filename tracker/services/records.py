@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.errors import EditConflict, InvalidInput, RecordNotFound
 from tracker.domain.text import has_control_characters
@@ -52,8 +52,16 @@ def column_length(model: type[TimestampedRecord], field: str) -> int | None:
 def check_known_fields(model: type[TimestampedRecord], values: Mapping[str, Any]) -> None:
     """Refuse fields the record does not have, or may not be set directly."""
     columns = set(model.__table__.columns.keys())  # type: ignore[attr-defined]
-    protected = {"id", "created_at", "created_by", "updated_at", "updated_by", "version",
-                 "deleted_at", "deleted_by"}
+    protected = {
+        "id",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "version",
+        "deleted_at",
+        "deleted_by",
+    }
     unknown = sorted(set(values) - (columns - protected))
     if unknown:
         raise InvalidInput(f"{label_of(model)}: unknown or read-only fields {', '.join(unknown)}")
@@ -74,15 +82,21 @@ def create_record(
     check_known_fields(model, values)
     check_text_values(model, values)
     now = utc_now()
-    record = model(**values, created_by=actor_id, updated_by=actor_id, created_at=now,
-                   updated_at=now)
+    record = model(
+        **values, created_by=actor_id, updated_by=actor_id, created_at=now, updated_at=now
+    )
     if record_id is not None:
         record.id = record_id
     session.add(record)
     session.flush([record])
-    add_audit_entry(session, actor_id=actor_id, action="create",
-                    table_name=table_name_of(model), record_id=record.id,
-                    changes=diff_values({}, record_values(record)))
+    add_audit_entry(
+        session,
+        actor_id=actor_id,
+        action="create",
+        table_name=table_name_of(model),
+        record_id=record.id,
+        changes=diff_values({}, record_values(record)),
+    )
     return record
 
 
@@ -101,16 +115,22 @@ def get_record(
 
 def live(statement: Select[Any], model: type[TimestampedRecord]) -> Select[Any]:
     """Leave soft-deleted records out of a query."""
-    return statement.where(model.deleted_at.is_(None))  # type: ignore[attr-defined]
+    return statement.where(col(model.deleted_at).is_(None))
 
 
-def list_records(session: Session, model: type[RecordT], *, include_deleted: bool = False,
-                 limit: int | None = None, offset: int = 0) -> list[RecordT]:
+def list_records(
+    session: Session,
+    model: type[RecordT],
+    *,
+    include_deleted: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[RecordT]:
     """Records of one type in creation order."""
     statement = select(model)
     if not include_deleted:
         statement = live(statement, model)
-    statement = statement.order_by(model.created_at, model.id)  # type: ignore[arg-type]
+    statement = statement.order_by(col(model.created_at), col(model.id))
     return list(session.execute(statement.offset(offset).limit(limit)).scalars())
 
 
@@ -138,10 +158,18 @@ def update_record(
     if not differences:
         return record
     changed = {field: changes[field] for field in differences}
-    write_versioned(session, record, actor_id=actor_id, expected_version=expected_version,
-                    values=changed)
-    add_audit_entry(session, actor_id=actor_id, action=action, table_name=table_name_of(model),
-                    record_id=record.id, changes=differences, reason=reason)
+    write_versioned(
+        session, record, actor_id=actor_id, expected_version=expected_version, values=changed
+    )
+    add_audit_entry(
+        session,
+        actor_id=actor_id,
+        action=action,
+        table_name=table_name_of(model),
+        record_id=record.id,
+        changes=differences,
+        reason=reason,
+    )
     return record
 
 
@@ -183,7 +211,11 @@ def write_versioned(
 
 
 def soft_delete_record(
-    session: Session, record: RecordT, *, actor_id: uuid.UUID | None, expected_version: int,
+    session: Session,
+    record: RecordT,
+    *,
+    actor_id: uuid.UUID | None,
+    expected_version: int,
     reason: str = "",
 ) -> RecordT:
     """Mark a record deleted; it stays in the database and can be restored.
@@ -193,12 +225,23 @@ def soft_delete_record(
     if record.is_deleted:
         raise InvalidInput(f"This {label_of(type(record))} is already deleted.")
     values = {"deleted_at": utc_now(), "deleted_by": actor_id}
-    return change_deletion(session, record, actor_id=actor_id, action="delete",
-                           expected_version=expected_version, values=values, reason=reason)
+    return change_deletion(
+        session,
+        record,
+        actor_id=actor_id,
+        action="delete",
+        expected_version=expected_version,
+        values=values,
+        reason=reason,
+    )
 
 
 def restore_record(
-    session: Session, record: RecordT, *, actor_id: uuid.UUID | None, expected_version: int,
+    session: Session,
+    record: RecordT,
+    *,
+    actor_id: uuid.UUID | None,
+    expected_version: int,
     reason: str = "",
 ) -> RecordT:
     """Bring a soft-deleted record back.
@@ -208,21 +251,40 @@ def restore_record(
     if not record.is_deleted:
         raise InvalidInput(f"This {label_of(type(record))} is not deleted.")
     values = {"deleted_at": None, "deleted_by": None}
-    return change_deletion(session, record, actor_id=actor_id, action="restore",
-                           expected_version=expected_version, values=values, reason=reason)
+    return change_deletion(
+        session,
+        record,
+        actor_id=actor_id,
+        action="restore",
+        expected_version=expected_version,
+        values=values,
+        reason=reason,
+    )
 
 
 def change_deletion(
-    session: Session, record: RecordT, *, actor_id: uuid.UUID | None, action: str,
-    expected_version: int, values: dict[str, Any], reason: str,
+    session: Session,
+    record: RecordT,
+    *,
+    actor_id: uuid.UUID | None,
+    action: str,
+    expected_version: int,
+    values: dict[str, Any],
+    reason: str,
 ) -> RecordT:
     """Set or clear the deletion mark, versioned and audited."""
     check_version(record, expected_version)
     before = json_safe(record.deleted_at)
-    write_versioned(session, record, actor_id=actor_id, expected_version=expected_version,
-                    values=values)
-    add_audit_entry(session, actor_id=actor_id, action=action,
-                    table_name=table_name_of(type(record)), record_id=record.id,
-                    changes={"deleted_at": [before, json_safe(record.deleted_at)]},
-                    reason=reason)
+    write_versioned(
+        session, record, actor_id=actor_id, expected_version=expected_version, values=values
+    )
+    add_audit_entry(
+        session,
+        actor_id=actor_id,
+        action=action,
+        table_name=table_name_of(type(record)),
+        record_id=record.id,
+        changes={"deleted_at": [before, json_safe(record.deleted_at)]},
+        reason=reason,
+    )
     return record

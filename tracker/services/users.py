@@ -5,7 +5,7 @@ import uuid
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
 from tracker.models import UserAccount, UserRole
@@ -42,13 +42,21 @@ def create_user(
     if unknown:
         raise InvalidInput(f"roles: unknown role {', '.join(unknown)}")
     password = one_time_password()
-    user = create_record(session, UserAccount, actor_id=actor_id, values={
-        "username": username, "display_name": display_name or username,
-        "password_hash": hash_password(password), "must_change_password": True,
-    })
+    user = create_record(
+        session,
+        UserAccount,
+        actor_id=actor_id,
+        values={
+            "username": username,
+            "display_name": display_name or username,
+            "password_hash": hash_password(password),
+            "must_change_password": True,
+        },
+    )
     for role in roles:
-        create_record(session, UserRole, actor_id=actor_id,
-                      values={"user_id": user.id, "role_code": role})
+        create_record(
+            session, UserRole, actor_id=actor_id, values={"user_id": user.id, "role_code": role}
+        )
     return user, password
 
 
@@ -56,14 +64,15 @@ def check_new_username(session: Session, username: str) -> None:
     """Raises InvalidInput when the username is empty, malformed or taken."""
     if not username or len(username) > 100 or any(char.isspace() for char in username):
         raise InvalidInput("username: 1 to 100 characters without spaces")
-    taken = session.execute(select(UserAccount.id).where(UserAccount.username == username))
+    taken = session.execute(select(col(UserAccount.id)).where(col(UserAccount.username) == username))
     if taken.first() is not None:
         raise InvalidInput(f"username: {username!r} is taken")
 
 
 def admin_exists(session: Session) -> bool:
-    statement = select(UserRole.id).where(UserRole.role_code == "admin",
-                                          UserRole.deleted_at.is_(None))  # type: ignore[union-attr]
+    statement = select(col(UserRole.id)).where(
+        col(UserRole.role_code) == "admin", col(UserRole.deleted_at).is_(None)
+    )
     return session.execute(statement).first() is not None
 
 
@@ -71,6 +80,7 @@ def create_first_admin(session: Session, *, username: str) -> str | None:
     """The first admin account and its one-time password; None when an admin exists."""
     if admin_exists(session):
         return None
-    _user, password = create_user(session, username=username, display_name="Administrator",
-                                  roles=("admin",), actor_id=None)
+    _user, password = create_user(
+        session, username=username, display_name="Administrator", roles=("admin",), actor_id=None
+    )
     return password

@@ -1,0 +1,249 @@
+"""The versioned JSON interchange file: a streamed export and an all-or-nothing import."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import fastjsonschema
+from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from tracker.domain.errors import InvalidInput
+from tracker.interchange.tables import (
+    AUDIT_SECTION,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    IMPORT_DEFAULTS,
+    INSTANCE_AUDIT_TABLE,
+    all_section_names,
+    column_kinds,
+    dump_record,
+    order_columns,
+    record_to_json,
+    section_table,
+    to_json_value,
+)
+from tracker.interchange.validation import SectionPlan, chunks, plan_import
+from tracker.models.base import utc_now
+from tracker.services.audit import add_audit_entry
+
+# Larger files are refused before reading: json.load holds the whole document in memory.
+MAX_IMPORT_BYTES = 1 << 30
+EXPORT_BATCH = 1000
+INSERT_BATCH = 5000
+SCHEMA_FILE = "interchange.schema.json"
+
+
+class HashingWriter:
+    """Writes UTF-8 text to a binary handle, keeping the file's SHA-256 for the audit log."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.handle.write(data)
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def export_json(
+    session: Session, handle: BinaryIO, *, with_audit: bool, exported_at: datetime
+) -> int:
+    """Stream every record (and the audit log if asked) to HANDLE; return how many were written.
+
+    Rows go out one by one from a streamed query, so memory stays flat however many there are.
+    """
+    session.flush()
+    writer = HashingWriter(handle)
+    writer.write(header_text(exported_at))
+    count = sum(write_section(session, writer, name)
+                for name in all_section_names(with_audit=with_audit))
+    writer.write("\n}\n")
+    log_interchange(session, action="export", reason="JSON export",
+                    changes={"records": count, "with_audit": with_audit,
+                             "sha256": writer.digest.hexdigest()})
+    return count
+
+
+def header_text(exported_at: datetime) -> str:
+    """The opening lines; `exported_at` sits alone on its line so round trips compare easily."""
+    lines = [
+        f'  "format": {json.dumps(FORMAT_NAME)}',
+        f'  "format_version": {FORMAT_VERSION}',
+        f'  "exported_at": {json.dumps(to_json_value("datetime", exported_at))}',
+    ]
+    return "{\n" + ",\n".join(lines)
+
+
+def write_section(session: Session, writer: HashingWriter, name: str) -> int:
+    table = section_table(name)
+    kinds = column_kinds(table)
+    writer.write(f',\n  "{name}": [')
+    count = 0
+    for row in stream_rows(session, table):
+        separator = "\n    " if count == 0 else ",\n    "
+        writer.write(separator + dump_record(record_to_json(kinds, row._mapping)))
+        count += 1
+    writer.write("\n  ]" if count else "]")
+    return count
+
+
+def stream_rows(session: Session, table: Table) -> Iterator[Row[Any]]:
+    """Rows in their stable order, fetched in batches through a server-side cursor."""
+    statement = select(table).order_by(*order_columns(table))
+    if table.name == AUDIT_SECTION:
+        # Import and export events describe this instance, not the records; they stay home.
+        statement = statement.where(table.c.table_name != INSTANCE_AUDIT_TABLE)
+    result = session.connection().execute(statement.execution_options(yield_per=EXPORT_BATCH))
+    yield from result
+
+
+def log_interchange(session: Session, *, action: str, changes: dict[str, Any], reason: str) -> None:
+    add_audit_entry(session, actor_id=None, action=action, table_name=INSTANCE_AUDIT_TABLE,
+                    record_id=uuid.uuid4(), changes=changes, reason=reason)
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did, per section."""
+
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: int
+
+    def __str__(self) -> str:
+        created = sum(self.created.values())
+        details = ", ".join(f"{name} {count}" for name, count in self.created.items() if count)
+        return (f"Imported {created} new records" + (f" ({details})" if details else "")
+                + f"; {sum(self.updated.values())} updated to a newer version"
+                + f"; {self.unchanged} already present.")
+
+    def as_changes(self) -> dict[str, Any]:
+        return {"created": {name: count for name, count in self.created.items() if count},
+                "updated": {name: count for name, count in self.updated.items() if count},
+                "unchanged": self.unchanged}
+
+
+def import_json(session: Session, path: Path) -> ImportReport:
+    """Import an interchange file: check all of it, then insert in bulk, in one transaction.
+
+    Raises InvalidInput naming the JSON path of the first problem; nothing is written then.
+    """
+    raw = read_file(path)
+    document = parse_document(raw)
+    session.flush()
+    plans = plan_import(session, document, now=utc_now())
+    write_plans(session, plans)
+    report = ImportReport(
+        created={plan.name: len(plan.new_rows) for plan in plans},
+        updated={plan.name: len(plan.updated_rows) for plan in plans},
+        unchanged=sum(plan.unchanged for plan in plans),
+    )
+    log_interchange(session, action="import", reason=f"JSON import of {path.name}",
+                    changes={**report.as_changes(), "sha256": hashlib.sha256(raw).hexdigest()})
+    return report
+
+
+def read_file(path: Path) -> bytes:
+    """Raises InvalidInput for a file too large to import."""
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:
+        raise InvalidInput(f"{path.name} is {size // 2**20} MB; an interchange file may be at "
+                           f"most {MAX_IMPORT_BYTES // 2**20} MB")
+    return path.read_bytes()
+
+
+def parse_document(raw: bytes) -> dict[str, Any]:
+    """The document, parsed and checked against the format's JSON Schema.
+
+    Raises InvalidInput for invalid UTF-8, malformed or deeply nested JSON, another format or
+    version, or anything the schema refuses.
+    """
+    text = decode_utf8(raw)
+    try:
+        document = json.loads(text, parse_constant=refuse_constant)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"malformed JSON at line {error.lineno}, column {error.colno}: "
+                           f"{error.msg}") from None
+    except RecursionError:
+        raise InvalidInput("the JSON is nested too deeply to be an interchange file") from None
+    check_envelope(document)
+    validate_schema(document)
+    return document  # type: ignore[no-any-return]
+
+
+def decode_utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise InvalidInput(f"the file is not valid UTF-8 (line {line})") from None
+
+
+def refuse_constant(name: str) -> Any:
+    raise InvalidInput(f"{name} is not a JSON number")
+
+
+def check_envelope(document: Any) -> None:
+    """Name the format problem plainly before the schema's more technical words."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise InvalidInput(f'not a tracker interchange file ("format" must be "{FORMAT_NAME}")')
+    version = document.get("format_version")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise InvalidInput(f"$.format_version: {json.dumps(version)} is not supported; "
+                           f"this tracker reads version {FORMAT_VERSION}")
+
+
+@cache
+def schema_validator() -> Any:
+    """The shipped JSON Schema, compiled once per process."""
+    text = resources.files("tracker.interchange").joinpath(SCHEMA_FILE).read_text("utf-8")
+    return fastjsonschema.compile(json.loads(text))
+
+
+def validate_schema(document: dict[str, Any]) -> None:
+    try:
+        schema_validator()(document)
+    except fastjsonschema.JsonSchemaValueException as error:
+        name = str(error.name)
+        detail = str(error.message).removeprefix(name).strip()
+        raise InvalidInput(f"{name.replace('data', '$', 1)}: {detail}") from None
+
+
+def write_plans(session: Session, plans: list[SectionPlan]) -> None:
+    """Insert and update in bulk inside a savepoint, so a refused write leaves nothing behind.
+
+    Raises InvalidInput when the database refuses a row (a check constraint, say).
+    """
+    try:
+        with session.begin_nested():
+            for plan in plans:
+                write_plan(session, plan)
+    except IntegrityError as error:
+        reason = str(error.orig).splitlines()[0]
+        raise InvalidInput(f"the database refused the file: {reason}") from None
+
+
+def write_plan(session: Session, plan: SectionPlan) -> None:
+    connection = session.connection()
+    defaults = IMPORT_DEFAULTS.get(plan.name, {})
+    rows = [{**row, **defaults} for row in plan.new_rows]
+    for batch in chunks(rows, INSERT_BATCH):
+        connection.execute(insert(plan.table), list(batch))
+    for row in plan.updated_rows:
+        connection.execute(update(plan.table).where(plan.table.c.id == row["id"]).values(**row))
