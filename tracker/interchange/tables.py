@@ -129,7 +129,7 @@ def column_kinds(table: Table) -> list[tuple[str, str]]:
     return [(column.name, kind_of(column)) for column in exported_columns(table)]
 
 
-def record_to_json(kinds: list[tuple[str, str]], row: Mapping[str, Any]) -> dict[str, Any]:
+def record_to_json(kinds: list[tuple[str, str]], row: Mapping[Any, Any]) -> dict[str, Any]:
     return {name: to_json_value(kind, row[name]) for name, kind in kinds}
 
 
@@ -291,7 +291,7 @@ def record_schema(table: Table) -> dict[str, Any]:
 
 
 def build_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of format version 1, as shipped in interchange.schema.json."""
+    """The JSON Schema (draft 2020-12) of format version 1: interchange.schema.json."""
     sections = {
         name: {"type": "array", "items": {"$ref": f"#/$defs/{name}"}}
         for name in all_section_names(with_audit=True)

@@ -1,4 +1,4 @@
-"""Check a whole interchange document, against itself and the database, before anything is written."""
+"""Check a whole interchange document, against itself and the database, before any write."""
 
 import uuid
 from collections.abc import Iterator, Sequence
@@ -24,7 +24,9 @@ from tracker.interchange.tables import (
 from tracker.services.integrity import VOCABULARY_COLUMNS, is_known_code
 
 # Which codes each coded column draws from; user roles draw from the role table.
-CODED_COLUMNS: dict[tuple[str, str], str] = {**VOCABULARY_COLUMNS, ("user_role", "role_code"): "role"}
+CODED_COLUMNS: dict[tuple[str, str], str] = {
+    **VOCABULARY_COLUMNS, ("user_role", "role_code"): "role",
+}
 # Dates that may lie ahead: a computed ECtHR deadline, and the upper bound of a range said
 # before it ended ("2025" said in June 2025).
 FUTURE_ALLOWED = frozenset({("legal_action", "deadline_on")})
@@ -131,7 +133,7 @@ def may_be_future(column: Column[Any]) -> bool:
 
 
 def check_fuzzy_groups(table: Table, section: str, index: int, values: dict[str, Any]) -> None:
-    """Date column groups (start_*, end_*) must form valid fuzzy dates; an end not before a start."""
+    """Date column groups (start_*, end_*) form valid fuzzy dates, the end not before the start."""
     dates = {
         prefix: fuzzy_from_columns(values, prefix, path_of(section, index))
         for prefix in fuzzy_date_prefixes(table)
