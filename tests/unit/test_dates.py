@@ -32,9 +32,9 @@ def shape(fuzzy: FuzzyDate) -> tuple[date | None, date | None, str, str]:
     return fuzzy.earliest, fuzzy.latest, fuzzy.precision.value, fuzzy.qualifier.value
 
 
-def expect(earliest: str | None, latest: str | None, precision: str, qualifier: str) -> tuple[
-    date | None, date | None, str, str
-]:
+def expect(
+    earliest: str | None, latest: str | None, precision: str, qualifier: str
+) -> tuple[date | None, date | None, str, str]:
     return (
         None if earliest is None else D(earliest),
         None if latest is None else D(latest),
@@ -514,7 +514,8 @@ def test_format_writes_canonical_english(text: str, formatted: str) -> None:
         ("2010s", "2010s (2010–2019)"),
         ("до 2019", "до 2019 (before 2019)"),
         ("c. 2017", "c. 2017 (about 2017)"),
-        ("about 2 years ago, said 2023-03-14", "about 2 years ago, said 2023-03-14 (about 2020–2022)"),
+        ("about 2 years ago, said 2023-03-14",
+         "about 2 years ago, said 2023-03-14 (about 2020–2022)"),
     ],
 )  # fmt: skip
 def test_describe_shows_the_text_as_entered_then_normalised(text: str, described: str) -> None:
