@@ -27,8 +27,9 @@ def make_incident(session: Session, **values: Any) -> Incident:
     today = values.pop("today", TODAY)
     reference_date = values.pop("reference_date", None)
     draft = IncidentDraft(**{"type": "DET", "start_text": "8 March 2023", **values})
-    return record_incident(session, draft=draft, actor_id=ACTOR_ID, today=today,
-                           reference_date=reference_date)
+    return record_incident(
+        session, draft=draft, actor_id=ACTOR_ID, today=today, reference_date=reference_date
+    )
 
 
 def make_person(session: Session, **values: Any) -> Person:

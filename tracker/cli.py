@@ -197,14 +197,12 @@ def demo_command(synthetic_count: int | None, seed: int) -> None:
         from tracker.demo import load_demo
 
         with cli_transaction() as session:
-            summary = load_demo(session)
-    else:
-        from tracker.demo.synthetic import generate_synthetic
+            click.echo(str(load_demo(session)))
+        return
+    from tracker.demo.synthetic import generate_synthetic
 
-        with cli_transaction() as session, show_progress(synthetic_count, "Generating") as bar:
-            summary = generate_synthetic(
-                session, count=synthetic_count, seed=seed, progress=bar.update
-            )
+    with cli_transaction() as session, show_progress(synthetic_count, "Generating") as bar:
+        summary = generate_synthetic(session, count=synthetic_count, seed=seed, progress=bar.update)
     click.echo(str(summary))
 
 

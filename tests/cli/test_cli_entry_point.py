@@ -11,8 +11,15 @@ TRACKER = Path(sys.executable).with_name("tracker")
 def run_tracker(*args: str, cwd: Path, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("TRACKER_")}
     env.update(environment)
-    return subprocess.run([str(TRACKER), *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [str(TRACKER), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_unknown_setting_in_environment_is_named(tmp_path: Path) -> None:

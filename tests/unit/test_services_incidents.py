@@ -1,5 +1,6 @@
 """Incidents: record, read, list with filters, update with version checks, delete, restore."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -53,9 +54,14 @@ def test_codes_grow_past_their_width(session: Session) -> None:
 def test_get_update_delete_restore(session: Session) -> None:
     incident = make_incident(session, title="March", summary="Police pushed protesters")
     assert get_incident(session, incident.id).title == "March"
-    update_incident(session, incident_id=incident.id, expected_version=1,
-                    changes={"title": "8 March march", "start_text": "March 2023"},
-                    actor_id=ACTOR_ID, today=TODAY)
+    update_incident(
+        session,
+        incident_id=incident.id,
+        expected_version=1,
+        changes={"title": "8 March march", "start_text": "March 2023"},
+        actor_id=ACTOR_ID,
+        today=TODAY,
+    )
     assert incident.version == 2
     assert incident.start_precision == "month"
     assert incident.start_latest == date(2023, 3, 31)
@@ -68,19 +74,30 @@ def test_get_update_delete_restore(session: Session) -> None:
 
 
 def test_update_keeps_stored_bounds_of_dates_not_changed(session: Session) -> None:
-    incident = make_incident(session, start_text="about 2 years ago",
-                             reference_date=date(2023, 3, 14))
+    incident = make_incident(
+        session, start_text="about 2 years ago", reference_date=date(2023, 3, 14)
+    )
     bounds = (incident.start_earliest, incident.start_latest)
-    update_incident(session, incident_id=incident.id, expected_version=1,
-                    changes={"summary": "later"}, actor_id=ACTOR_ID)
+    update_incident(
+        session,
+        incident_id=incident.id,
+        expected_version=1,
+        changes={"summary": "later"},
+        actor_id=ACTOR_ID,
+    )
     assert (incident.start_earliest, incident.start_latest) == bounds
 
 
 def test_audit_has_field_level_old_and_new_values(session: Session) -> None:
     incident = make_incident(session, title="old")
-    update_incident(session, incident_id=incident.id, expected_version=1,
-                    changes={"title": "new", "end_text": "9 March 2023"}, actor_id=ACTOR_ID,
-                    today=TODAY)
+    update_incident(
+        session,
+        incident_id=incident.id,
+        expected_version=1,
+        changes={"title": "new", "end_text": "9 March 2023"},
+        actor_id=ACTOR_ID,
+        today=TODAY,
+    )
     created, updated = history_of(session, table_name="incident", record_id=incident.id)
     assert created.action == "create" and created.changes["code"] == [None, "INC-000001"]
     assert updated.changes["title"] == ["old", "new"]
@@ -99,19 +116,31 @@ def test_rollback_leaves_neither_record_nor_audit(engine: Engine, session: Sessi
 def test_second_editor_gets_edit_conflict(engine: Engine, session: Session) -> None:
     incident = make_incident(session, title="original")
     session.commit()
-    with Session(engine, expire_on_commit=False) as first, \
-            Session(engine, expire_on_commit=False) as second:
+    with (
+        Session(engine, expire_on_commit=False) as first,
+        Session(engine, expire_on_commit=False) as second,
+    ):
         # Both editors load version 1; SQLite lets one transaction at a time hold the database.
         get_incident(first, incident.id)
         first.commit()
         get_incident(second, incident.id)
         second.commit()
-        update_incident(first, incident_id=incident.id, expected_version=1,
-                        changes={"title": "first"}, actor_id=ACTOR_ID)
+        update_incident(
+            first,
+            incident_id=incident.id,
+            expected_version=1,
+            changes={"title": "first"},
+            actor_id=ACTOR_ID,
+        )
         first.commit()
         with pytest.raises(EditConflict):
-            update_incident(second, incident_id=incident.id, expected_version=1,
-                            changes={"title": "second"}, actor_id=ACTOR_ID)
+            update_incident(
+                second,
+                incident_id=incident.id,
+                expected_version=1,
+                changes={"title": "second"},
+                actor_id=ACTOR_ID,
+            )
         second.rollback()
     session.expire_all()
     assert get_incident(session, incident.id).title == "first"
@@ -135,7 +164,10 @@ BAD_DRAFTS = [
 
 @pytest.mark.parametrize(("values", "error", "message"), BAD_DRAFTS)
 def test_invalid_drafts_change_nothing(
-    engine: Engine, session: Session, values: dict[str, object], error: type[Exception],
+    engine: Engine,
+    session: Session,
+    values: dict[str, object],
+    error: type[Exception],
     message: str,
 ) -> None:
     before = table_counts(engine)
@@ -161,17 +193,29 @@ def test_dangling_or_deleted_place_is_refused(engine: Engine, session: Session) 
 def test_invalid_update_changes_nothing(session: Session) -> None:
     incident = make_incident(session, start_text="2019")
     with pytest.raises(InvalidDate, match="end:"):
-        update_incident(session, incident_id=incident.id, expected_version=1,
-                        changes={"end_text": "2018"}, actor_id=ACTOR_ID, today=TODAY)
+        update_incident(
+            session,
+            incident_id=incident.id,
+            expected_version=1,
+            changes={"end_text": "2018"},
+            actor_id=ACTOR_ID,
+            today=TODAY,
+        )
     with pytest.raises(InvalidInput, match="unknown or read-only fields code"):
-        update_incident(session, incident_id=incident.id, expected_version=1,
-                        changes={"code": "INC-1"}, actor_id=ACTOR_ID)
+        update_incident(
+            session,
+            incident_id=incident.id,
+            expected_version=1,
+            changes={"code": "INC-1"},
+            actor_id=ACTOR_ID,
+        )
     assert incident.version == 1 and incident.end_text is None
 
 
 def test_record_incident_with_blank_start_is_unknown(session: Session) -> None:
-    incident = record_incident(session, draft=IncidentDraft(type="KILL", start_text=""),
-                               actor_id=ACTOR_ID)
+    incident = record_incident(
+        session, draft=IncidentDraft(type="KILL", start_text=""), actor_id=ACTOR_ID
+    )
     assert incident.start_precision == "unknown" and incident.start_earliest is None
 
 
@@ -186,29 +230,33 @@ def test_date_filter_tells_wholly_from_partly_within(session: Session) -> None:
     make_incident(session, start_text="unknown")  # 4: never matches a period
     make_incident(session, start_text="after 2022")  # 5: open, overlaps but not wholly
     make_incident(session, start_text="2023")  # 6: wholly
-    period = {"date_from": date(2023, 1, 1), "date_to": date(2023, 12, 31)}
-    wholly = IncidentFilters(**period, date_match=DateMatch.WHOLLY_WITHIN)
-    partly = IncidentFilters(**period, date_match=DateMatch.PARTLY_WITHIN)
-    either = IncidentFilters(**period, date_match=DateMatch.OVERLAPS)
+    year = IncidentFilters(date_from=date(2023, 1, 1), date_to=date(2023, 12, 31))
+    wholly = replace(year, date_match=DateMatch.WHOLLY_WITHIN)
+    partly = replace(year, date_match=DateMatch.PARTLY_WITHIN)
+    either = replace(year, date_match=DateMatch.OVERLAPS)
     assert codes(list_incidents(session, filters=wholly, sort="code")) == [
-        "INC-000001", "INC-000006"]
+        "INC-000001",
+        "INC-000006",
+    ]
     assert codes(list_incidents(session, filters=partly, sort="code")) == [
-        "INC-000002", "INC-000005"]
+        "INC-000002",
+        "INC-000005",
+    ]
     assert count_incidents(session, filters=either) == 4
 
 
 def test_place_filter_includes_sub_places(session: Session) -> None:
     country = make_place(session, name="Azerbaijan", kind="country", geo_precision=4)
     baku = make_place(session, name="Bakı", parent_id=country.id)
-    nasimi = make_place(session, name="Nasimi", kind="district", geo_precision=2,
-                        parent_id=baku.id)
+    nasimi = make_place(session, name="Nasimi", kind="district", geo_precision=2, parent_id=baku.id)
     ganja = make_place(session, name="Gəncə", parent_id=country.id)
     make_incident(session, place_id=nasimi.id)
     make_incident(session, place_id=baku.id)
     make_incident(session, place_id=ganja.id)
     make_incident(session)
-    assert codes(list_incidents(session, filters=IncidentFilters(place_id=baku.id),
-                                sort="code")) == ["INC-000001", "INC-000002"]
+    assert codes(
+        list_incidents(session, filters=IncidentFilters(place_id=baku.id), sort="code")
+    ) == ["INC-000001", "INC-000002"]
     assert count_incidents(session, filters=IncidentFilters(place_id=country.id)) == 3
     assert count_incidents(session, filters=IncidentFilters(place_id=nasimi.id)) == 1
 
@@ -219,14 +267,22 @@ def test_type_and_status_filters_and_sorting(session: Session) -> None:
     make_incident(session, type="HATE", start_text="unknown")
     make_incident(session, type="HATE", start_text="before 2017")
     assert codes(list_incidents(session, sort="date")) == [
-        "INC-000004", "INC-000002", "INC-000001", "INC-000003"]
+        "INC-000004",
+        "INC-000002",
+        "INC-000001",
+        "INC-000003",
+    ]
     raids = IncidentFilters(type="RAID")
     assert codes(list_incidents(session, filters=raids, sort="-date")) == [
-        "INC-000001", "INC-000002"]
+        "INC-000001",
+        "INC-000002",
+    ]
     verified = IncidentFilters(verification_status="verified")
     assert codes(list_incidents(session, filters=verified)) == ["INC-000002"]
     assert codes(list_incidents(session, sort="code", limit=2, offset=1)) == [
-        "INC-000002", "INC-000003"]
+        "INC-000002",
+        "INC-000003",
+    ]
 
 
 def test_unknown_sort_is_refused(session: Session) -> None:

@@ -26,8 +26,10 @@ class DemoSummary:
     already_loaded: bool
 
     def __str__(self) -> str:
-        counts = (f"{self.incidents} incidents, {self.persons} persons, {self.places} places,"
-                  f" {self.sources} sources, {self.cases} cases")
+        counts = (
+            f"{self.incidents} incidents, {self.persons} persons, {self.places} places,"
+            f" {self.sources} sources, {self.cases} cases"
+        )
         if self.already_loaded:
             return f"The demo dataset is already loaded ({counts}); nothing was added."
         return f"Demo dataset loaded: {counts}."
@@ -43,26 +45,37 @@ def load_demo(session: Session) -> DemoSummary:
         return summarise(records, already_loaded=True)
     check_codes_free(session, records)
     for record in records:
-        create_record(session, record.model, actor_id=None, values=record.values,
-                      record_id=record.record_id)
+        create_record(
+            session, record.model, actor_id=None, values=record.values, record_id=record.record_id
+        )
     return summarise(records, already_loaded=False)
 
 
 def check_codes_free(session: Session, records: list[DemoRecord]) -> None:
     """Raises InvalidInput naming the first demo code some other record holds."""
-    for model, column, field in ((Incident, Incident.code, "code"), (Case, Case.code, "code"),
-                                 (Person, Person.pseudonym_code, "pseudonym_code")):
+    for model, column, field in (
+        (Incident, Incident.code, "code"),
+        (Case, Case.code, "code"),
+        (Person, Person.pseudonym_code, "pseudonym_code"),
+    ):
         codes = [record.values[field] for record in records if record.model is model]
         taken = session.execute(
             select(func.min(column)).where(or_(*(column == code for code in codes)))
         ).scalar()
         if taken is not None:
-            raise InvalidInput(f"The demo needs code {taken}, which another record already"
-                               " uses; load the demo into a database without it.")
+            raise InvalidInput(
+                f"The demo needs code {taken}, which another record already"
+                " uses; load the demo into a database without it."
+            )
 
 
 def summarise(records: list[DemoRecord], *, already_loaded: bool) -> DemoSummary:
     counts = Counter(str(record.model.__tablename__) for record in records)
-    return DemoSummary(incidents=counts["incident"], persons=counts["person"],
-                       places=counts["place"], sources=counts["source"],
-                       cases=counts["case_file"], already_loaded=already_loaded)
+    return DemoSummary(
+        incidents=counts["incident"],
+        persons=counts["person"],
+        places=counts["place"],
+        sources=counts["source"],
+        cases=counts["case_file"],
+        already_loaded=already_loaded,
+    )

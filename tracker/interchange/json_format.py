@@ -30,6 +30,7 @@ from tracker.interchange.tables import (
     record_to_json,
     section_table,
     to_json_value,
+    without_withheld_changes,
 )
 from tracker.interchange.validation import SectionPlan, chunks, plan_import
 from tracker.models.base import utc_now
@@ -68,12 +69,16 @@ def export_json(
     session.flush()
     writer = HashingWriter(handle)
     writer.write(header_text(exported_at))
-    count = sum(write_section(session, writer, name)
-                for name in all_section_names(with_audit=with_audit))
+    count = sum(
+        write_section(session, writer, name) for name in all_section_names(with_audit=with_audit)
+    )
     writer.write("\n}\n")
-    log_interchange(session, action="export", reason="JSON export",
-                    changes={"records": count, "with_audit": with_audit,
-                             "sha256": writer.digest.hexdigest()})
+    log_interchange(
+        session,
+        action="export",
+        reason="JSON export",
+        changes={"records": count, "with_audit": with_audit, "sha256": writer.digest.hexdigest()},
+    )
     return count
 
 
@@ -94,7 +99,10 @@ def write_section(session: Session, writer: HashingWriter, name: str) -> int:
     count = 0
     for row in stream_rows(session, table):
         separator = "\n    " if count == 0 else ",\n    "
-        writer.write(separator + dump_record(record_to_json(kinds, row._mapping)))
+        record = record_to_json(kinds, row._mapping)
+        if name == AUDIT_SECTION:
+            record = without_withheld_changes(record)
+        writer.write(separator + dump_record(record))
         count += 1
     writer.write("\n  ]" if count else "]")
     return count
@@ -111,8 +119,15 @@ def stream_rows(session: Session, table: Table) -> Iterator[Row[Any]]:
 
 
 def log_interchange(session: Session, *, action: str, changes: dict[str, Any], reason: str) -> None:
-    add_audit_entry(session, actor_id=None, action=action, table_name=INSTANCE_AUDIT_TABLE,
-                    record_id=uuid.uuid4(), changes=changes, reason=reason)
+    add_audit_entry(
+        session,
+        actor_id=None,
+        action=action,
+        table_name=INSTANCE_AUDIT_TABLE,
+        record_id=uuid.uuid4(),
+        changes=changes,
+        reason=reason,
+    )
 
 
 # --- import --------------------------------------------------------------------------------
@@ -129,14 +144,19 @@ class ImportReport:
     def __str__(self) -> str:
         created = sum(self.created.values())
         details = ", ".join(f"{name} {count}" for name, count in self.created.items() if count)
-        return (f"Imported {created} new records" + (f" ({details})" if details else "")
-                + f"; {sum(self.updated.values())} updated to a newer version"
-                + f"; {self.unchanged} already present.")
+        return (
+            f"Imported {created} new records"
+            + (f" ({details})" if details else "")
+            + f"; {sum(self.updated.values())} updated to a newer version"
+            + f"; {self.unchanged} already present."
+        )
 
     def as_changes(self) -> dict[str, Any]:
-        return {"created": {name: count for name, count in self.created.items() if count},
-                "updated": {name: count for name, count in self.updated.items() if count},
-                "unchanged": self.unchanged}
+        return {
+            "created": {name: count for name, count in self.created.items() if count},
+            "updated": {name: count for name, count in self.updated.items() if count},
+            "unchanged": self.unchanged,
+        }
 
 
 def import_json(session: Session, path: Path) -> ImportReport:
@@ -154,8 +174,12 @@ def import_json(session: Session, path: Path) -> ImportReport:
         updated={plan.name: len(plan.updated_rows) for plan in plans},
         unchanged=sum(plan.unchanged for plan in plans),
     )
-    log_interchange(session, action="import", reason=f"JSON import of {path.name}",
-                    changes={**report.as_changes(), "sha256": hashlib.sha256(raw).hexdigest()})
+    log_interchange(
+        session,
+        action="import",
+        reason=f"JSON import of {path.name}",
+        changes={**report.as_changes(), "sha256": hashlib.sha256(raw).hexdigest()},
+    )
     return report
 
 
@@ -163,8 +187,10 @@ def read_file(path: Path) -> bytes:
     """Raises InvalidInput for a file too large to import."""
     size = path.stat().st_size
     if size > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"{path.name} is {size // 2**20} MB; an interchange file may be at "
-                           f"most {MAX_IMPORT_BYTES // 2**20} MB")
+        raise InvalidInput(
+            f"{path.name} is {size // 2**20} MB; an interchange file may be at "
+            f"most {MAX_IMPORT_BYTES // 2**20} MB"
+        )
     return path.read_bytes()
 
 
@@ -178,8 +204,9 @@ def parse_document(raw: bytes) -> dict[str, Any]:
     try:
         document = json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"malformed JSON at line {error.lineno}, column {error.colno}: "
-                           f"{error.msg}") from None
+        raise InvalidInput(
+            f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
     except RecursionError:
         raise InvalidInput("the JSON is nested too deeply to be an interchange file") from None
     check_envelope(document)
@@ -205,8 +232,10 @@ def check_envelope(document: Any) -> None:
         raise InvalidInput(f'not a tracker interchange file ("format" must be "{FORMAT_NAME}")')
     version = document.get("format_version")
     if version != FORMAT_VERSION or isinstance(version, bool):
-        raise InvalidInput(f"$.format_version: {json.dumps(version)} is not supported; "
-                           f"this tracker reads version {FORMAT_VERSION}")
+        raise InvalidInput(
+            f"$.format_version: {json.dumps(version)} is not supported; "
+            f"this tracker reads version {FORMAT_VERSION}"
+        )
 
 
 @cache

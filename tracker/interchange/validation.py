@@ -1,9 +1,10 @@
 """Check a whole interchange document, against itself and the database, before any write."""
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, NoReturn
 
 from sqlalchemy import Column, Table, UniqueConstraint, func, select, tuple_
@@ -16,16 +17,18 @@ from tracker.interchange.tables import (
     FieldProblem,
     all_section_names,
     exported_columns,
-    from_json_value,
     fuzzy_date_prefixes,
     kind_of,
+    reader_for,
     section_table,
+    without_withheld_changes,
 )
 from tracker.services.integrity import VOCABULARY_COLUMNS, is_known_code
 
 # Which codes each coded column draws from; user roles draw from the role table.
 CODED_COLUMNS: dict[tuple[str, str], str] = {
-    **VOCABULARY_COLUMNS, ("user_role", "role_code"): "role",
+    **VOCABULARY_COLUMNS,
+    ("user_role", "role_code"): "role",
 }
 # Dates that may lie ahead: a computed ECtHR deadline, and the upper bound of a range said
 # before it ended ("2025" said in June 2025).
@@ -58,7 +61,7 @@ def fail_at(path: str, message: str) -> NoReturn:
 
 def chunks(values: Sequence[Any], size: int = QUERY_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def plan_import(session: Session, document: dict[str, Any], *, now: datetime) -> list[SectionPlan]:
@@ -76,8 +79,7 @@ def plan_import(session: Session, document: dict[str, Any], *, now: datetime) ->
         check_references(session, name, parsed[name], file_ids)
         check_unique_values(session, name, parsed[name])
     plans = [plan_section(session, name, parsed[name]) for name in names]
-    return [renumber_audit(session, plan) if plan.name == AUDIT_SECTION else plan
-            for plan in plans]
+    return [renumber_audit(session, plan) if plan.name == AUDIT_SECTION else plan for plan in plans]
 
 
 # --- one record at a time ------------------------------------------------------------------
@@ -85,42 +87,83 @@ def plan_import(session: Session, document: dict[str, Any], *, now: datetime) ->
 
 def parse_section(name: str, records: list[dict[str, Any]], *, now: datetime) -> Rows:
     table = section_table(name)
-    return [parse_record(table, name, index, record, now=now)
-            for index, record in enumerate(records)]
+    return [
+        parse_record(table, name, index, record, now=now) for index, record in enumerate(records)
+    ]
+
+
+@dataclass(frozen=True)
+class ColumnReader:
+    """How one column's values are read and checked, worked out once per table."""
+
+    column: Column[Any]
+    read: Callable[[Column[Any], Any], Any]
+    # Which future check applies: "datetime", "date", "fuzzy_date", or None.
+    future_kind: str | None
+
+
+@cache
+def column_readers(table_name: str) -> tuple[ColumnReader, ...]:
+    columns = exported_columns(section_table(table_name))
+    return tuple(
+        ColumnReader(
+            column=column,
+            read=reader_for(column),
+            future_kind=None if may_be_future(column) else future_kind_of(column),
+        )
+        for column in columns
+    )
+
+
+@cache
+def known_fields(table_name: str) -> frozenset[str]:
+    return frozenset(reader.column.name for reader in column_readers(table_name))
+
+
+@cache
+def date_groups(table_name: str) -> tuple[str, ...]:
+    return tuple(fuzzy_date_prefixes(section_table(table_name)))
+
+
+def future_kind_of(column: Column[Any]) -> str | None:
+    kind = kind_of(column)
+    return kind if kind in {"datetime", "date", "fuzzy_date"} else None
 
 
 def parse_record(
     table: Table, section: str, index: int, record: dict[str, Any], *, now: datetime
 ) -> dict[str, Any]:
     """Column values of one record, each checked; the first problem is raised with its path."""
-    columns = exported_columns(table)
-    unknown = sorted(set(record) - {column.name for column in columns})
+    readers = column_readers(table.name)
+    unknown = record.keys() - known_fields(table.name)
     if unknown:
-        fail_at(path_of(section, index), f"unknown field {unknown[0]!r}")
+        fail_at(path_of(section, index), f"unknown field {sorted(unknown)[0]!r}")
     values = {}
-    for column in columns:
+    for reader in readers:
         try:
-            values[column.name] = parse_value(column, record, now=now)
+            values[reader.column.name] = parse_value(reader, record, now=now)
         except FieldProblem as problem:
-            fail_at(path_of(section, index, column.name), str(problem))
+            fail_at(path_of(section, index, reader.column.name), str(problem))
     check_fuzzy_groups(table, section, index, values)
     return values
 
 
-def parse_value(column: Column[Any], record: dict[str, Any], *, now: datetime) -> Any:
-    if column.name not in record and not column.nullable:
-        raise FieldProblem("is missing")
-    value = from_json_value(column, record.get(column.name))
-    check_not_future(column, value, now=now)
-    return value
+def parse_value(reader: ColumnReader, record: dict[str, Any], *, now: datetime) -> Any:
+    column = reader.column
+    value = record.get(column.name)
+    if value is None:
+        if not column.nullable:
+            raise FieldProblem("must not be null" if column.name in record else "is missing")
+        return None
+    parsed = reader.read(column, value)
+    if reader.future_kind is not None:
+        check_not_future(reader.future_kind, parsed, now=now)
+    return parsed
 
 
-def check_not_future(column: Column[Any], value: Any, *, now: datetime) -> None:
+def check_not_future(kind: str, value: Any, *, now: datetime) -> None:
     """Raises FieldProblem for a moment or a first possible day still to come."""
-    if value is None or may_be_future(column):
-        return
     latest_allowed = now + FUTURE_TOLERANCE
-    kind = kind_of(column)
     if kind == "datetime" and value > latest_allowed:
         raise FieldProblem(f"is in the future ({value.isoformat()})")
     day = value.earliest if kind == "fuzzy_date" else value if kind == "date" else None
@@ -136,7 +179,7 @@ def check_fuzzy_groups(table: Table, section: str, index: int, values: dict[str,
     """Date column groups (start_*, end_*) form valid fuzzy dates, the end not before the start."""
     dates = {
         prefix: fuzzy_from_columns(values, prefix, path_of(section, index))
-        for prefix in fuzzy_date_prefixes(table)
+        for prefix in date_groups(table.name)
     }
     start, end = dates.get("start"), dates.get("end")
     if start is not None:
@@ -151,8 +194,10 @@ def fuzzy_from_columns(values: dict[str, Any], prefix: str, path: str) -> FuzzyD
 
     Raises InvalidInput naming the first inconsistent column.
     """
-    parts = {part: values[f"{prefix}_{part}"] for part in
-             ("text", "earliest", "latest", "precision", "qualifier")}
+    parts = {
+        part: values[f"{prefix}_{part}"]
+        for part in ("text", "earliest", "latest", "precision", "qualifier")
+    }
     if parts["text"] is None:
         filled = [part for part, value in parts.items() if value is not None]
         if filled:
@@ -161,8 +206,13 @@ def fuzzy_from_columns(values: dict[str, Any], prefix: str, path: str) -> FuzzyD
     precision = enum_value(DatePrecision, parts["precision"], f"{path}.{prefix}_precision")
     qualifier = enum_value(DateQualifier, parts["qualifier"], f"{path}.{prefix}_qualifier")
     try:
-        return FuzzyDate(original_text=parts["text"], earliest=parts["earliest"],
-                         latest=parts["latest"], precision=precision, qualifier=qualifier)
+        return FuzzyDate(
+            original_text=parts["text"],
+            earliest=parts["earliest"],
+            latest=parts["latest"],
+            precision=precision,
+            qualifier=qualifier,
+        )
     except InvalidDate as error:
         fail_at(f"{path}.{prefix}_earliest", str(error))
 
@@ -191,11 +241,19 @@ def check_duplicate_ids(parsed: dict[str, Rows]) -> None:
 def known_codes(session: Session, parsed: dict[str, Rows]) -> dict[str, set[str]]:
     """Vocabulary codes (and role codes) in the database or in the file."""
     codes: dict[str, set[str]] = {}
-    pairs = [*session.execute(select(section_table("vocabulary_term").c.vocabulary,
-                                     section_table("vocabulary_term").c.code)).tuples(),
-             *((row["vocabulary"], row["code"]) for row in parsed.get("vocabulary_term", []))]
-    roles = [*session.execute(select(section_table("role").c.code)).scalars(),
-             *(row["code"] for row in parsed.get("role", []))]
+    pairs = [
+        *session.execute(
+            select(
+                section_table("vocabulary_term").c.vocabulary,
+                section_table("vocabulary_term").c.code,
+            )
+        ).tuples(),
+        *((row["vocabulary"], row["code"]) for row in parsed.get("vocabulary_term", [])),
+    ]
+    roles = [
+        *session.execute(select(section_table("role").c.code)).scalars(),
+        *(row["code"] for row in parsed.get("role", [])),
+    ]
     for vocabulary, code in [*pairs, *(("role", code) for code in roles)]:
         codes.setdefault(vocabulary, set()).add(code)
     return codes
@@ -209,8 +267,10 @@ def check_codes(name: str, rows: Rows, codes: dict[str, set[str]]) -> None:
         for index, row in enumerate(rows):
             for code in codes_in(row[column]):
                 if not isinstance(code, str) or not is_known_code(vocabulary, code, codes):
-                    fail_at(path_of(name, index, column),
-                            f"unknown {vocabulary.replace('_', ' ')} code {code!r}")
+                    fail_at(
+                        path_of(name, index, column),
+                        f"unknown {vocabulary.replace('_', ' ')} code {code!r}",
+                    )
 
 
 def codes_in(value: Any) -> list[Any]:
@@ -234,8 +294,11 @@ def check_references(
         found = existing_ids(session, target, list(wanted))
         for value, index in wanted.items():
             if value not in found:
-                fail_at(path_of(name, index, column), f"refers to {target.name} {value}, "
-                        "which is neither in the file nor in the database")
+                fail_at(
+                    path_of(name, index, column),
+                    f"refers to {target.name} {value}, "
+                    "which is neither in the file nor in the database",
+                )
 
 
 def existing_ids(session: Session, table: Table, ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -247,8 +310,11 @@ def existing_ids(session: Session, table: Table, ids: list[uuid.UUID]) -> set[uu
 
 def unique_column_sets(table: Table) -> list[tuple[str, ...]]:
     """The column sets a unique constraint covers (the primary key aside)."""
-    sets = {tuple(column.name for column in constraint.columns)
-            for constraint in table.constraints if isinstance(constraint, UniqueConstraint)}
+    sets = {
+        tuple(column.name for column in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    }
     sets.update((column.name,) for column in table.columns if column.unique)
     return sorted(sets)
 
@@ -264,14 +330,19 @@ def check_unique_values(session: Session, name: str, rows: Rows) -> None:
             if None in key:
                 continue
             if key in owners:
-                fail_at(path_of(name, index, columns[0]),
-                        f"{'+'.join(columns)} repeats {path_of(name, owners[key][1])}")
+                fail_at(
+                    path_of(name, index, columns[0]),
+                    f"{'+'.join(columns)} repeats {path_of(name, owners[key][1])}",
+                )
             owners[key] = (row["id"], index)
         check_unique_in_database(session, table, name, columns, owners)
 
 
 def check_unique_in_database(
-    session: Session, table: Table, name: str, columns: tuple[str, ...],
+    session: Session,
+    table: Table,
+    name: str,
+    columns: tuple[str, ...],
     owners: dict[tuple[Any, ...], tuple[uuid.UUID, int]],
 ) -> None:
     key_columns = [table.c[column] for column in columns]
@@ -283,8 +354,10 @@ def check_unique_in_database(
         for row in session.execute(statement):
             record_id, index = owners[tuple(row[1:])]
             if row[0] != record_id:
-                fail_at(path_of(name, index, columns[0]),
-                        f"{'+'.join(columns)} already belongs to {name} {row[0]} in the database")
+                fail_at(
+                    path_of(name, index, columns[0]),
+                    f"{'+'.join(columns)} already belongs to {name} {row[0]} in the database",
+                )
 
 
 # --- what to do with each record -----------------------------------------------------------
@@ -298,6 +371,8 @@ def plan_section(session: Session, name: str, rows: Rows) -> SectionPlan:
     existing = existing_rows(session, table, [row["id"] for row in rows])
     for index, row in enumerate(rows):
         current = existing.get(row["id"])
+        if current is not None and name == AUDIT_SECTION:
+            current = without_withheld_changes(current)
         if current is None:
             plan.new_rows.append(row)
         elif all(current[column] == value for column, value in row.items()):
@@ -305,8 +380,10 @@ def plan_section(session: Session, name: str, rows: Rows) -> SectionPlan:
         elif "version" in row and row["version"] != current["version"]:
             add_newer(plan, row, current)
         else:
-            fail_at(path_of(name, index, "id"),
-                    f"{name} {row['id']} already exists with different content")
+            fail_at(
+                path_of(name, index, "id"),
+                f"{name} {row['id']} already exists with different content",
+            )
     plan.new_rows = parents_first(table, plan.new_rows)
     return plan
 
@@ -339,8 +416,11 @@ def parents_first(table: Table, rows: Rows) -> Rows:
     pending = {row["id"]: row for row in rows}
     ordered: Rows = []
     while pending:
-        ready = [row for row in pending.values()
-                 if not any(row[column] in pending for column in self_columns)]
+        ready = [
+            row
+            for row in pending.values()
+            if not any(row[column] in pending for column in self_columns)
+        ]
         if not ready:
             raise InvalidInput(f"$.{table.name}: records refer to each other in a cycle")
         ordered.extend(ready)
@@ -353,13 +433,15 @@ def renumber_audit(session: Session, plan: SectionPlan) -> SectionPlan:
     """Keep imported audit sequence numbers unless they clash; then append after the last."""
     table = plan.table
     sequences = [row["sequence"] for row in plan.new_rows if row["sequence"] is not None]
-    clashes = any(session.execute(select(table.c.id).where(table.c.sequence.in_(chunk))).first()
-                  for chunk in chunks(sequences))
+    clashes = any(
+        session.execute(select(table.c.id).where(table.c.sequence.in_(chunk))).first()
+        for chunk in chunks(sequences)
+    )
     if not clashes:
         return plan
     start = session.execute(select(func.max(table.c.sequence))).scalar() or 0
     ordered = sorted(plan.new_rows, key=lambda row: (row["sequence"] is None, row["sequence"] or 0))
-    plan.new_rows = [{**row, "sequence": start + position}
-                     for position, row in enumerate(ordered, start=1)]
+    plan.new_rows = [
+        {**row, "sequence": start + position} for position, row in enumerate(ordered, start=1)
+    ]
     return plan
-

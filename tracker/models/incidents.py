@@ -122,7 +122,7 @@ class Involvement(TimestampedRecord, table=True):
 
 
 class IncidentLink(TimestampedRecord, table=True):
-    """A typed link between two incidents (precedes, retaliation_for, same_operation, duplicate_of)."""
+    """A typed link between two incidents: precedes, retaliation_for, same_operation, duplicate."""
 
     __tablename__ = "incident_link"
     __table_args__ = (CheckConstraint("from_incident_id <> to_incident_id", name="no_self_link"),)

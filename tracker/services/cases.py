@@ -3,10 +3,10 @@
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.dates import FuzzyDate, parse_fuzzy_date
 from tracker.domain.errors import InvalidDate, InvalidInput
@@ -29,8 +29,15 @@ CASE_CODE_PREFIX = "CASE-"
 CASE_CODE_WIDTH = 4
 CASE_FIELDS = ("title", "summary", "status", "lead_lawyer_id")
 LEGAL_ACTION_DATES = ("filed_on", "decided_on", "served_on")
-LEGAL_ACTION_FIELDS = ("kind", "forum", "outcome", "sentence_months", "is_final_domestic",
-                       "notes", *(f"{name}_text" for name in LEGAL_ACTION_DATES))
+LEGAL_ACTION_FIELDS = (
+    "kind",
+    "forum",
+    "outcome",
+    "sentence_months",
+    "is_final_domestic",
+    "notes",
+    *(f"{name}_text" for name in LEGAL_ACTION_DATES),
+)
 
 
 def check_case_values(session: Session, values: Mapping[str, Any]) -> None:
@@ -54,11 +61,16 @@ def create_case(
     """A new case with a server-assigned code (CASE-0001). Raises InvalidInput naming the field."""
     if not title.strip():
         raise InvalidInput("title: a case needs a title")
-    values: dict[str, Any] = {"title": title, "summary": summary, "status": status,
-                              "lead_lawyer_id": lead_lawyer_id}
+    values: dict[str, Any] = {
+        "title": title,
+        "summary": summary,
+        "status": status,
+        "lead_lawyer_id": lead_lawyer_id,
+    }
     check_case_values(session, values)
-    values["code"] = allocate_code(session, family="case", column=Case.code,
-                                   prefix=CASE_CODE_PREFIX, width=CASE_CODE_WIDTH)
+    values["code"] = allocate_code(
+        session, family="case", column=Case.code, prefix=CASE_CODE_PREFIX, width=CASE_CODE_WIDTH
+    )
     return create_record(session, Case, actor_id=actor_id, values=values)
 
 
@@ -75,13 +87,17 @@ def list_cases(
     if not include_deleted:
         statement = live(statement, Case)
     if status is not None:
-        statement = statement.where(Case.status == status)
-    return list(session.execute(statement.order_by(Case.code)).scalars())
+        statement = statement.where(col(Case.status) == status)
+    return list(session.execute(statement.order_by(col(Case.code))).scalars())
 
 
 def update_case(
-    session: Session, *, case_id: uuid.UUID, expected_version: int,
-    changes: Mapping[str, Any], actor_id: uuid.UUID | None,
+    session: Session,
+    *,
+    case_id: uuid.UUID,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    actor_id: uuid.UUID | None,
 ) -> Case:
     """Raises InvalidInput naming the field, EditConflict, RecordNotFound."""
     case = get_case(session, case_id)
@@ -91,8 +107,9 @@ def update_case(
     if "title" in changes and not str(changes["title"]).strip():
         raise InvalidInput("title: a case needs a title")
     check_case_values(session, changes)
-    return update_record(session, case, actor_id=actor_id, expected_version=expected_version,
-                         changes=changes)
+    return update_record(
+        session, case, actor_id=actor_id, expected_version=expected_version, changes=changes
+    )
 
 
 def delete_case(
@@ -114,10 +131,16 @@ def restore_case(
 # --- incidents and clients --------------------------------------------------------------------
 
 
-def live_member(session: Session, model: Any, case_id: uuid.UUID, column: Any,
-                member_id: uuid.UUID) -> Any:
-    statement = live(select(model), model).where(model.case_id == case_id, column == member_id)
-    return session.execute(statement).scalar()
+MemberT = TypeVar("MemberT", CaseIncident, CaseClient)
+
+
+def live_member(
+    session: Session, model: type[MemberT], case_id: uuid.UUID, column: Any, member_id: uuid.UUID
+) -> MemberT | None:
+    """The live membership row of an incident or client in a case, if any."""
+    statement = live(select(model), model).where(col(model.case_id) == case_id, column == member_id)
+    member: MemberT | None = session.execute(statement).scalar()
+    return member
 
 
 def add_incident_to_case(
@@ -139,17 +162,16 @@ def remove_incident_from_case(
     member = live_member(session, CaseIncident, case_id, CaseIncident.incident_id, incident_id)
     if member is None:
         raise InvalidInput("incident_id: this incident is not in the case")
-    return soft_delete_record(session, member, actor_id=actor_id,
-                              expected_version=member.version)
+    return soft_delete_record(session, member, actor_id=actor_id, expected_version=member.version)
 
 
 def incidents_of_case(session: Session, case_id: uuid.UUID) -> list[Incident]:
     """The case's live incidents."""
-    members = live(select(CaseIncident.incident_id), CaseIncident).where(
-        CaseIncident.case_id == case_id
+    members = live(select(col(CaseIncident.incident_id)), CaseIncident).where(
+        col(CaseIncident.case_id) == case_id
     )
-    statement = live(select(Incident), Incident).where(Incident.id.in_(members))  # type: ignore[attr-defined]
-    return list(session.execute(statement.order_by(Incident.code)).scalars())
+    statement = live(select(Incident), Incident).where(col(Incident.id).in_(members))
+    return list(session.execute(statement.order_by(col(Incident.code))).scalars())
 
 
 def add_client(
@@ -171,13 +193,12 @@ def remove_client(
     member = live_member(session, CaseClient, case_id, CaseClient.person_id, person_id)
     if member is None:
         raise InvalidInput("person_id: this person is not a client of the case")
-    return soft_delete_record(session, member, actor_id=actor_id,
-                              expected_version=member.version)
+    return soft_delete_record(session, member, actor_id=actor_id, expected_version=member.version)
 
 
 def clients_of_case(session: Session, case_id: uuid.UUID) -> list[CaseClient]:
-    statement = live(select(CaseClient), CaseClient).where(CaseClient.case_id == case_id)
-    return list(session.execute(statement.order_by(CaseClient.created_at)).scalars())  # type: ignore[arg-type]
+    statement = live(select(CaseClient), CaseClient).where(col(CaseClient.case_id) == case_id)
+    return list(session.execute(statement.order_by(col(CaseClient.created_at))).scalars())
 
 
 # --- legal actions ----------------------------------------------------------------------------
@@ -215,8 +236,9 @@ def check_action_columns(session: Session, columns: Mapping[str, Any]) -> None:
     if "kind" in columns:
         require_code(session, "legal_action_kind", columns["kind"], "kind")
     months = columns.get("sentence_months")
-    if months is not None and (isinstance(months, bool) or not isinstance(months, int)
-                               or months < 0):
+    if months is not None and (
+        isinstance(months, bool) or not isinstance(months, int) or months < 0
+    ):
         raise InvalidInput("sentence_months: a whole number of 0 or more")
     if "is_final_domestic" in columns and not isinstance(columns["is_final_domestic"], bool):
         raise InvalidInput("is_final_domestic: must be true or false")
@@ -224,8 +246,7 @@ def check_action_columns(session: Session, columns: Mapping[str, Any]) -> None:
 
 def deadline_columns(decided_on: FuzzyDate | None, is_final_domestic: bool) -> dict[str, Any]:
     deadline = ecthr_deadline(decided_on, is_final_domestic=is_final_domestic)
-    return {"deadline_on": deadline.day,
-            "deadline_needs_confirmation": deadline.needs_confirmation}
+    return {"deadline_on": deadline.day, "deadline_needs_confirmation": deadline.needs_confirmation}
 
 
 def add_legal_action(
@@ -245,15 +266,22 @@ def add_legal_action(
     """
     require_live(session, Case, case_id, "case_id")
     columns = action_columns(session, {"kind": kind, **fields}, today)
-    columns.update(deadline_columns(columns.get("decided_on"),
-                                    bool(columns.get("is_final_domestic", False))))
-    return create_record(session, LegalAction, actor_id=actor_id,
-                         values={"case_id": case_id, **columns})
+    columns.update(
+        deadline_columns(columns.get("decided_on"), bool(columns.get("is_final_domestic", False)))
+    )
+    return create_record(
+        session, LegalAction, actor_id=actor_id, values={"case_id": case_id, **columns}
+    )
 
 
 def update_legal_action(
-    session: Session, *, legal_action_id: uuid.UUID, expected_version: int,
-    changes: Mapping[str, Any], actor_id: uuid.UUID | None, today: date | None = None,
+    session: Session,
+    *,
+    legal_action_id: uuid.UUID,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    actor_id: uuid.UUID | None,
+    today: date | None = None,
 ) -> LegalAction:
     """Change a legal action; the deadline follows the decision.
 
@@ -264,20 +292,23 @@ def update_legal_action(
     decided_on = columns.get("decided_on", action.decided_on)
     final = columns.get("is_final_domestic", action.is_final_domestic)
     columns.update(deadline_columns(decided_on, final))
-    return update_record(session, action, actor_id=actor_id, expected_version=expected_version,
-                         changes=columns)
+    return update_record(
+        session, action, actor_id=actor_id, expected_version=expected_version, changes=columns
+    )
 
 
 def legal_actions_of_case(session: Session, case_id: uuid.UUID) -> list[LegalAction]:
-    statement = live(select(LegalAction), LegalAction).where(LegalAction.case_id == case_id)
-    return list(session.execute(statement.order_by(LegalAction.created_at)).scalars())  # type: ignore[arg-type]
+    statement = live(select(LegalAction), LegalAction).where(col(LegalAction.case_id) == case_id)
+    return list(session.execute(statement.order_by(col(LegalAction.created_at))).scalars())
 
 
 def delete_legal_action(
-    session: Session, *, legal_action_id: uuid.UUID, expected_version: int,
+    session: Session,
+    *,
+    legal_action_id: uuid.UUID,
+    expected_version: int,
     actor_id: uuid.UUID | None,
 ) -> LegalAction:
     """Raises EditConflict, RecordNotFound."""
     action = get_record(session, LegalAction, legal_action_id)
-    return soft_delete_record(session, action, actor_id=actor_id,
-                              expected_version=expected_version)
+    return soft_delete_record(session, action, actor_id=actor_id, expected_version=expected_version)

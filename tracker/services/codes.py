@@ -5,6 +5,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
+from tracker.services.audit import AUDIT_LOCK_KEY
+
 # One fixed number per code family: PostgreSQL writers allocating the same family queue on it.
 CODE_LOCK_KEYS = {"incident": 518_204_001, "case": 518_204_002, "pseudonym": 518_204_003}
 
@@ -14,9 +16,11 @@ def serialise_allocation(session: Session, family: str) -> None:
 
     SQLite needs nothing: every write transaction starts with BEGIN IMMEDIATE, one at a time.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                        {"key": CODE_LOCK_KEYS[family]})
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # The audit lock first, as every writer takes it: one lock order, so no deadlock.
+    for key in (AUDIT_LOCK_KEY, CODE_LOCK_KEYS[family]):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def highest_number(session: Session, column: Any, prefix: str) -> int:
@@ -31,7 +35,7 @@ def highest_number(session: Session, column: Any, prefix: str) -> int:
         .limit(1)
     )
     code = session.execute(statement).scalar()
-    suffix = str(code)[len(prefix):] if code is not None else ""
+    suffix = str(code)[len(prefix) :] if code is not None else ""
     return int(suffix) if suffix.isdigit() else 0
 
 

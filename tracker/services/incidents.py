@@ -3,13 +3,13 @@
 import dataclasses
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.dates import (
     UNKNOWN_DATE,
@@ -108,8 +108,9 @@ def parse_date_field(
 def check_types(session: Session, draft: IncidentDraft) -> None:
     """Raises InvalidInput for unknown types, repeats, or DISC without a sector."""
     require_code(session, "incident_type", draft.type, "type")
-    secondary = require_codes(session, "incident_type", list(draft.secondary_types),
-                              "secondary_types")
+    secondary = require_codes(
+        session, "incident_type", list(draft.secondary_types), "secondary_types"
+    )
     if draft.type in secondary:
         raise InvalidInput(f"secondary_types: '{draft.type}' is already the primary type")
     if TYPES_NEEDING_SECTOR & {draft.type, *secondary} and not draft.sector.strip():
@@ -120,8 +121,9 @@ def check_victim_counts(draft: IncidentDraft) -> None:
     """Raises InvalidInput for negative or inverted reported counts."""
     low, high = draft.reported_victims_min, draft.reported_victims_max
     for field, value in (("reported_victims_min", low), ("reported_victims_max", high)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
             raise InvalidInput(f"{field}: must be a whole number of 0 or more")
     if low is not None and high is not None and low > high:
         raise InvalidInput("reported_victims_min: larger than reported_victims_max")
@@ -132,8 +134,7 @@ def check_draft(session: Session, draft: IncidentDraft) -> None:
     check_types(session, draft)
     require_place(session, draft.place_id, "place_id")
     check_victim_counts(draft)
-    require_code(session, "verification_status", draft.verification_status,
-                 "verification_status")
+    require_code(session, "verification_status", draft.verification_status, "verification_status")
     if not isinstance(draft.publishable, bool):
         raise InvalidInput("publishable: must be true or false")
 
@@ -142,18 +143,31 @@ def check_draft(session: Session, draft: IncidentDraft) -> None:
 
 
 def start_columns(start: FuzzyDate) -> dict[str, Any]:
-    return {"start_text": start.original_text, "start_earliest": start.earliest,
-            "start_latest": start.latest, "start_precision": start.precision.value,
-            "start_qualifier": start.qualifier.value}
+    return {
+        "start_text": start.original_text,
+        "start_earliest": start.earliest,
+        "start_latest": start.latest,
+        "start_precision": start.precision.value,
+        "start_qualifier": start.qualifier.value,
+    }
 
 
 def end_columns(end: FuzzyDate | None) -> dict[str, Any]:
     if end is None:
-        return {"end_text": None, "end_earliest": None, "end_latest": None,
-                "end_precision": None, "end_qualifier": None}
-    return {"end_text": end.original_text, "end_earliest": end.earliest,
-            "end_latest": end.latest, "end_precision": end.precision.value,
-            "end_qualifier": end.qualifier.value}
+        return {
+            "end_text": None,
+            "end_earliest": None,
+            "end_latest": None,
+            "end_precision": None,
+            "end_qualifier": None,
+        }
+    return {
+        "end_text": end.original_text,
+        "end_earliest": end.earliest,
+        "end_latest": end.latest,
+        "end_precision": end.precision.value,
+        "end_qualifier": end.qualifier.value,
+    }
 
 
 def plain_columns(draft: IncidentDraft) -> dict[str, Any]:
@@ -167,8 +181,7 @@ def parse_dates(
     draft: IncidentDraft, *, reference_date: date | None, today: date | None
 ) -> tuple[FuzzyDate, FuzzyDate | None]:
     """The draft's start and end, parsed and in order. Raises InvalidDate naming the field."""
-    start = parse_date_field(draft.start_text, "start", reference_date=reference_date,
-                             today=today)
+    start = parse_date_field(draft.start_text, "start", reference_date=reference_date, today=today)
     end = None
     if draft.end_text is not None and draft.end_text.strip():
         end = parse_date_field(draft.end_text, "end", reference_date=reference_date, today=today)
@@ -201,8 +214,13 @@ def record_incident(
     """
     check_draft(session, draft)
     start, end = parse_dates(draft, reference_date=reference_date, today=today)
-    code = allocate_code(session, family="incident", column=Incident.code,
-                         prefix=INCIDENT_CODE_PREFIX, width=INCIDENT_CODE_WIDTH)
+    code = allocate_code(
+        session,
+        family="incident",
+        column=Incident.code,
+        prefix=INCIDENT_CODE_PREFIX,
+        width=INCIDENT_CODE_WIDTH,
+    )
     values = {**plain_columns(draft), **start_columns(start), **end_columns(end), "code": code}
     return create_record(session, Incident, actor_id=actor_id, values=values)
 
@@ -216,7 +234,8 @@ def get_incident(
 
 def get_incident_by_code(session: Session, code: str) -> Incident:
     """A live incident by its code. Raises RecordNotFound."""
-    incident = session.execute(select(Incident).where(Incident.code == code)).scalar()
+    statement = select(Incident).where(col(Incident.code) == code)
+    incident: Incident | None = session.execute(statement).scalar_one_or_none()
     if incident is None or incident.is_deleted:
         raise RecordNotFound(f"No incident {code}.")
     return incident
@@ -230,20 +249,27 @@ def draft_of(incident: Incident) -> IncidentDraft:
 
 
 def changed_dates(
-    incident: Incident, changes: Mapping[str, Any], *, reference_date: date | None,
+    incident: Incident,
+    changes: Mapping[str, Any],
+    *,
+    reference_date: date | None,
     today: date | None,
 ) -> dict[str, Any]:
     """Columns of re-parsed dates; dates not changed keep their stored bounds."""
     start, end = incident.start, incident.end
     columns: dict[str, Any] = {}
     if "start_text" in changes:
-        start = parse_date_field(changes["start_text"] or "", "start",
-                                 reference_date=reference_date, today=today)
+        start = parse_date_field(
+            changes["start_text"] or "", "start", reference_date=reference_date, today=today
+        )
         columns.update(start_columns(start))
     if "end_text" in changes:
         text = changes["end_text"]
-        end = None if text is None or not text.strip() else parse_date_field(
-            text, "end", reference_date=reference_date, today=today)
+        end = (
+            None
+            if text is None or not text.strip()
+            else parse_date_field(text, "end", reference_date=reference_date, today=today)
+        )
         columns.update(end_columns(end))
     check_date_order(start, end)
     return columns
@@ -271,28 +297,39 @@ def update_incident(
     check_draft(session, draft)
     columns = {name: value for name, value in plain_columns(draft).items() if name in changes}
     columns.update(changed_dates(incident, changes, reference_date=reference_date, today=today))
-    return update_record(session, incident, actor_id=actor_id,
-                         expected_version=expected_version, changes=columns)
+    return update_record(
+        session, incident, actor_id=actor_id, expected_version=expected_version, changes=columns
+    )
 
 
 def delete_incident(
-    session: Session, *, incident_id: uuid.UUID, expected_version: int,
-    actor_id: uuid.UUID | None, reason: str = "",
+    session: Session,
+    *,
+    incident_id: uuid.UUID,
+    expected_version: int,
+    actor_id: uuid.UUID | None,
+    reason: str = "",
 ) -> Incident:
     """Soft-delete; the incident can be restored. Raises EditConflict, RecordNotFound."""
     incident = get_incident(session, incident_id)
-    return soft_delete_record(session, incident, actor_id=actor_id,
-                              expected_version=expected_version, reason=reason)
+    return soft_delete_record(
+        session, incident, actor_id=actor_id, expected_version=expected_version, reason=reason
+    )
 
 
 def restore_incident(
-    session: Session, *, incident_id: uuid.UUID, expected_version: int,
-    actor_id: uuid.UUID | None, reason: str = "",
+    session: Session,
+    *,
+    incident_id: uuid.UUID,
+    expected_version: int,
+    actor_id: uuid.UUID | None,
+    reason: str = "",
 ) -> Incident:
     """Raises InvalidInput when not deleted, EditConflict, RecordNotFound."""
     incident = get_incident(session, incident_id, include_deleted=True)
-    return restore_record(session, incident, actor_id=actor_id,
-                          expected_version=expected_version, reason=reason)
+    return restore_record(
+        session, incident, actor_id=actor_id, expected_version=expected_version, reason=reason
+    )
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -305,14 +342,20 @@ def range_low() -> Any:
 
 def range_high() -> Any:
     """The incident's latest possible day: the end's if it has one; NULL means open."""
-    return case((Incident.end_text.is_not(None), Incident.end_latest),  # type: ignore[union-attr]
-                else_=Incident.start_latest)
+    return case(
+        (col(Incident.end_text).is_not(None), Incident.end_latest),
+        else_=Incident.start_latest,
+    )
 
 
 def date_unknown() -> ColumnElement[bool]:
-    columns = (Incident.start_earliest, Incident.start_latest, Incident.end_earliest,
-               Incident.end_latest)
-    return and_(*(column.is_(None) for column in columns))  # type: ignore[union-attr]
+    columns = (
+        Incident.start_earliest,
+        Incident.start_latest,
+        Incident.end_earliest,
+        Incident.end_latest,
+    )
+    return and_(*(col(column).is_(None) for column in columns))
 
 
 def date_condition(filters: IncidentFilters) -> ColumnElement[bool] | None:
@@ -322,8 +365,11 @@ def date_condition(filters: IncidentFilters) -> ColumnElement[bool] | None:
     low, high = range_low(), range_high()
     period_start, period_end = filters.date_from or date.min, filters.date_to or date.max
     wholly = and_(low.is_not(None), low >= period_start, high.is_not(None), high <= period_end)
-    overlapping = and_(~date_unknown(), or_(low.is_(None), low <= period_end),
-                       or_(high.is_(None), high >= period_start))
+    overlapping = and_(
+        ~date_unknown(),
+        or_(low.is_(None), low <= period_end),
+        or_(high.is_(None), high >= period_start),
+    )
     if filters.date_match == DateMatch.WHOLLY_WITHIN:
         return wholly
     if filters.date_match == DateMatch.PARTLY_WITHIN:
@@ -332,8 +378,10 @@ def date_condition(filters: IncidentFilters) -> ColumnElement[bool] | None:
 
 
 def involvement_exists(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    statement = select(Involvement.id).where(
-        Involvement.incident_id == Incident.id, Involvement.deleted_at.is_(None), *conditions  # type: ignore[union-attr]
+    statement = select(col(Involvement.id)).where(
+        col(Involvement.incident_id) == Incident.id,
+        col(Involvement.deleted_at).is_(None),
+        *conditions,
     )
     return exists(statement)
 
@@ -342,16 +390,23 @@ def people_conditions(filters: IncidentFilters) -> list[ColumnElement[bool]]:
     """Conditions on who was involved: perpetrator type, organisation, person."""
     conditions = []
     if filters.perpetrator_type is not None:
-        conditions.append(involvement_exists(
-            Involvement.role == "alleged_perpetrator",  # type: ignore[arg-type]
-            Involvement.perpetrator_type == filters.perpetrator_type))  # type: ignore[arg-type]
+        conditions.append(
+            involvement_exists(
+                col(Involvement.role) == "alleged_perpetrator",
+                col(Involvement.perpetrator_type) == filters.perpetrator_type,
+            )
+        )
     if filters.organisation_id is not None:
-        conditions.append(involvement_exists(or_(
-            Involvement.organisation_id == filters.organisation_id,  # type: ignore[arg-type]
-            Involvement.unit_organisation_id == filters.organisation_id)))  # type: ignore[arg-type]
+        conditions.append(
+            involvement_exists(
+                or_(
+                    col(Involvement.organisation_id) == filters.organisation_id,
+                    col(Involvement.unit_organisation_id) == filters.organisation_id,
+                )
+            )
+        )
     if filters.person_id is not None:
-        conditions.append(involvement_exists(
-            Involvement.person_id == filters.person_id))  # type: ignore[arg-type]
+        conditions.append(involvement_exists(col(Involvement.person_id) == filters.person_id))
     return conditions
 
 
@@ -359,16 +414,22 @@ def record_conditions(filters: IncidentFilters) -> list[ColumnElement[bool]]:
     """Conditions on the incident's own columns, its place and its cases."""
     conditions: list[ColumnElement[bool]] = []
     if filters.type is not None:
-        conditions.append(Incident.type == filters.type)  # type: ignore[arg-type]
+        conditions.append(col(Incident.type) == filters.type)
     if filters.verification_status is not None:
-        conditions.append(Incident.verification_status == filters.verification_status)  # type: ignore[arg-type]
+        conditions.append(col(Incident.verification_status) == filters.verification_status)
     if filters.place_id is not None:
         tree = descendants_cte(filters.place_id)
-        conditions.append(Incident.place_id.in_(select(tree.c.id)))  # type: ignore[union-attr]
+        conditions.append(col(Incident.place_id).in_(select(tree.c.id)))
     if filters.case_id is not None:
-        conditions.append(exists(select(CaseIncident.id).where(
-            CaseIncident.incident_id == Incident.id, CaseIncident.case_id == filters.case_id,
-            CaseIncident.deleted_at.is_(None))))  # type: ignore[union-attr]
+        conditions.append(
+            exists(
+                select(col(CaseIncident.id)).where(
+                    col(CaseIncident.incident_id) == Incident.id,
+                    col(CaseIncident.case_id) == filters.case_id,
+                    col(CaseIncident.deleted_at).is_(None),
+                )
+            )
+        )
     return conditions
 
 
@@ -385,22 +446,22 @@ def filtered(statement: Select[Any], filters: IncidentFilters) -> Select[Any]:
 
 def date_order(descending: bool = False) -> list[Any]:
     """DOMAIN §4: by earliest, then latest; an open bound borrows the other; unknown last."""
-    first = func.coalesce(Incident.start_earliest, Incident.start_latest)
-    second = func.coalesce(Incident.start_latest, Incident.start_earliest)
+    first = func.coalesce(col(Incident.start_earliest), col(Incident.start_latest))
+    second = func.coalesce(col(Incident.start_latest), col(Incident.start_earliest))
     if descending:
-        return [first.desc().nulls_last(), second.desc().nulls_last(), Incident.code.desc()]  # type: ignore[attr-defined]
+        return [first.desc().nulls_last(), second.desc().nulls_last(), col(Incident.code).desc()]
     return [first.asc().nulls_last(), second.asc().nulls_last(), Incident.code]
 
 
 # Sort keys users may choose; columns come from here, never from their text.
-SORT_ORDERS = {
+SORT_ORDERS: dict[str, Callable[[], list[Any]]] = {
     "date": lambda: date_order(),
     "-date": lambda: date_order(descending=True),
     "code": lambda: [Incident.code],
-    "-code": lambda: [Incident.code.desc()],  # type: ignore[attr-defined]
+    "-code": lambda: [col(Incident.code).desc()],
     "created": lambda: [Incident.created_at, Incident.code],
-    "-created": lambda: [Incident.created_at.desc(), Incident.code],  # type: ignore[attr-defined]
-    "updated": lambda: [Incident.updated_at.desc(), Incident.code],  # type: ignore[attr-defined]
+    "-created": lambda: [col(Incident.created_at).desc(), Incident.code],
+    "updated": lambda: [col(Incident.updated_at).desc(), Incident.code],
 }
 
 
@@ -408,7 +469,7 @@ def sort_order(sort: str) -> list[Any]:
     """Raises InvalidInput for a sort key not offered."""
     if sort not in SORT_ORDERS:
         raise InvalidInput(f"sort: unknown sort '{sort}'; known: {', '.join(SORT_ORDERS)}")
-    return SORT_ORDERS[sort]()  # type: ignore[no-untyped-call]
+    return SORT_ORDERS[sort]()
 
 
 def list_incidents(

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import CTE, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.text import fold_for_search
@@ -21,8 +21,16 @@ from tracker.services.records import (
 )
 from tracker.services.vocabularies import detect_script, require_code
 
-PLACE_FIELDS = ("name", "kind", "parent_id", "geo_precision", "latitude", "longitude",
-                "sensitive", "platform")
+PLACE_FIELDS = (
+    "name",
+    "kind",
+    "parent_id",
+    "geo_precision",
+    "latitude",
+    "longitude",
+    "sensitive",
+    "platform",
+)
 
 
 def require_place(session: Session, place_id: uuid.UUID | None, field: str) -> Place | None:
@@ -85,7 +93,7 @@ def check_parent(session: Session, values: Mapping[str, Any], place_id: uuid.UUI
 def check_children(session: Session, place_id: uuid.UUID, precision: int) -> None:
     """Raises InvalidInput when a sub-place would be coarser than this place."""
     statement = live(select(func.max(Place.geo_precision)), Place).where(
-        Place.parent_id == place_id
+        col(Place.parent_id) == place_id
     )
     finest_allowed = session.execute(statement).scalar()
     if finest_allowed is not None and finest_allowed > precision:
@@ -126,9 +134,16 @@ def create_place(
 
     Raises InvalidInput naming the field.
     """
-    values = {"name": name, "kind": kind, "parent_id": parent_id, "geo_precision": geo_precision,
-              "latitude": latitude, "longitude": longitude, "sensitive": sensitive,
-              "platform": platform}
+    values = {
+        "name": name,
+        "kind": kind,
+        "parent_id": parent_id,
+        "geo_precision": geo_precision,
+        "latitude": latitude,
+        "longitude": longitude,
+        "sensitive": sensitive,
+        "platform": platform,
+    }
     check_place_values(session, values)
     place = create_record(session, Place, actor_id=actor_id, values=values)
     for alias in aliases:
@@ -148,7 +163,7 @@ def list_places(
     if parent_id is None:
         places = list_records(session, Place, include_deleted=include_deleted)
         return sorted(places, key=lambda place: fold_for_search(place.name))
-    statement = select(Place).where(Place.parent_id == parent_id)
+    statement = select(Place).where(col(Place.parent_id) == parent_id)
     if not include_deleted:
         statement = live(statement, Place)
     places = list(session.execute(statement).scalars())
@@ -170,18 +185,19 @@ def update_place(
         raise InvalidInput(f"place: unknown or read-only fields {', '.join(unknown)}")
     values = {**{field: getattr(place, field) for field in PLACE_FIELDS}, **changes}
     check_place_values(session, values, place.id)
-    return update_record(session, place, actor_id=actor_id, expected_version=expected_version,
-                         changes=changes)
+    return update_record(
+        session, place, actor_id=actor_id, expected_version=expected_version, changes=changes
+    )
 
 
 def place_usage(session: Session, place_id: uuid.UUID) -> tuple[int, int]:
     """Live sub-places and live incidents that point at a place."""
     children = session.execute(
-        live(select(func.count()).select_from(Place), Place).where(Place.parent_id == place_id)
+        live(select(func.count()).select_from(Place), Place).where(col(Place.parent_id) == place_id)
     ).scalar_one()
     incidents = session.execute(
         live(select(func.count()).select_from(Incident), Incident).where(
-            Incident.place_id == place_id
+            col(Incident.place_id) == place_id
         )
     ).scalar_one()
     return int(children), int(incidents)
@@ -229,14 +245,18 @@ def add_place_alias(
         raise InvalidInput("text: an alias cannot be empty")
     chosen_script = script or detect_script(text)
     require_code(session, "script", chosen_script, "script")
-    values = {"place_id": place_id, "text": text, "script": chosen_script,
-              "folded": fold_for_search(text)}
+    values = {
+        "place_id": place_id,
+        "text": text,
+        "script": chosen_script,
+        "folded": fold_for_search(text),
+    }
     return create_record(session, PlaceAlias, actor_id=actor_id, values=values)
 
 
 def aliases_of(session: Session, place_id: uuid.UUID) -> list[PlaceAlias]:
-    statement = live(select(PlaceAlias), PlaceAlias).where(PlaceAlias.place_id == place_id)
-    return list(session.execute(statement.order_by(PlaceAlias.created_at)).scalars())  # type: ignore[arg-type]
+    statement = live(select(PlaceAlias), PlaceAlias).where(col(PlaceAlias.place_id) == place_id)
+    return list(session.execute(statement.order_by(col(PlaceAlias.created_at))).scalars())
 
 
 def remove_place_alias(
@@ -252,8 +272,10 @@ def find_places(session: Session, text: str) -> list[Place]:
     key = fold_for_search(text)
     if not key:
         return []
-    alias_ids = live(select(PlaceAlias.place_id), PlaceAlias).where(PlaceAlias.folded == key)
-    by_alias = live(select(Place), Place).where(Place.id.in_(alias_ids))  # type: ignore[attr-defined]
+    alias_ids = live(select(col(PlaceAlias.place_id)), PlaceAlias).where(
+        col(PlaceAlias.folded) == key
+    )
+    by_alias = live(select(Place), Place).where(col(Place.id).in_(alias_ids))
     found = {place.id: place for place in session.execute(by_alias).scalars()}
     # Place names are few and not stored folded; folding them here keeps one rule for both.
     for place in session.execute(live(select(Place), Place)).scalars():
@@ -264,8 +286,8 @@ def find_places(session: Session, text: str) -> list[Place]:
 
 def descendants_cte(place_id: uuid.UUID) -> CTE:
     """A recursive query of a place and every place below it, deleted ones included."""
-    tree = select(Place.id).where(Place.id == place_id).cte("place_tree", recursive=True)
-    below = select(Place.id).where(Place.parent_id == tree.c.id)
+    tree = select(col(Place.id)).where(col(Place.id) == place_id).cte("place_tree", recursive=True)
+    below = select(col(Place.id)).where(col(Place.parent_id) == tree.c.id)
     return tree.union_all(below)
 
 

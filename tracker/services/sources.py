@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.dates import FuzzyDate, parse_fuzzy_date
 from tracker.domain.errors import InvalidDate, InvalidInput
@@ -28,13 +28,27 @@ from tracker.services.records import (
 from tracker.services.vocabularies import require_code
 
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-SOURCE_FIELDS = ("kind", "title", "citation_text", "url", "contact_person_id", "published_on",
-                 "accessed_on", "reliability")
+SOURCE_FIELDS = (
+    "kind",
+    "title",
+    "citation_text",
+    "url",
+    "contact_person_id",
+    "published_on",
+    "accessed_on",
+    "reliability",
+)
 CITATION_FIELDS = ("locator", "claim", "credibility")
 # Originals never change: a redacted copy is a new item derived from the original.
 EVIDENCE_FIELDS = ("title", "url", "description", "collected_by", "captured_at", "media_type")
-STAGE_ORDER = ("online_inquiry", "preliminary_assessment", "collection", "preservation",
-               "verification", "investigative_analysis")
+STAGE_ORDER = (
+    "online_inquiry",
+    "preliminary_assessment",
+    "collection",
+    "preservation",
+    "verification",
+    "investigative_analysis",
+)
 
 
 def check_reliability(value: object) -> None:
@@ -96,9 +110,15 @@ def create_source(
 
     Raises InvalidInput naming the field.
     """
-    values = {"kind": kind, "title": title, "citation_text": citation_text, "url": url,
-              "contact_person_id": contact_person_id, "accessed_on": accessed_on,
-              "reliability": reliability}
+    values: dict[str, Any] = {
+        "kind": kind,
+        "title": title,
+        "citation_text": citation_text,
+        "url": url,
+        "contact_person_id": contact_person_id,
+        "accessed_on": accessed_on,
+        "reliability": reliability,
+    }
     check_source_values(session, values)
     values["published_on"] = parse_published(published_text, today)
     return create_record(session, Source, actor_id=actor_id, values=values)
@@ -138,8 +158,9 @@ def update_source(
     if unknown:
         raise InvalidInput(f"source: unknown or read-only fields {', '.join(unknown)}")
     check_source_values(session, {**{f: getattr(source, f) for f in SOURCE_FIELDS}, **columns})
-    return update_record(session, source, actor_id=actor_id, expected_version=expected_version,
-                         changes=columns)
+    return update_record(
+        session, source, actor_id=actor_id, expected_version=expected_version, changes=columns
+    )
 
 
 def delete_source(
@@ -147,8 +168,7 @@ def delete_source(
 ) -> Source:
     """Raises EditConflict, RecordNotFound."""
     source = get_source(session, source_id)
-    return soft_delete_record(session, source, actor_id=actor_id,
-                              expected_version=expected_version)
+    return soft_delete_record(session, source, actor_id=actor_id, expected_version=expected_version)
 
 
 def restore_source(
@@ -188,19 +208,28 @@ def cite(
     require_live(session, Source, source_id, "source_id")
     require_live(session, Incident, incident_id, "incident_id")
     check_credibility(credibility)
-    values = {"source_id": source_id, "incident_id": incident_id, "locator": locator,
-              "claim": claim, "credibility": credibility}
+    values = {
+        "source_id": source_id,
+        "incident_id": incident_id,
+        "locator": locator,
+        "claim": claim,
+        "credibility": credibility,
+    }
     return create_record(session, Citation, actor_id=actor_id, values=values)
 
 
 def citations_of_incident(session: Session, incident_id: uuid.UUID) -> list[Citation]:
-    statement = live(select(Citation), Citation).where(Citation.incident_id == incident_id)
-    return list(session.execute(statement.order_by(Citation.created_at)).scalars())  # type: ignore[arg-type]
+    statement = live(select(Citation), Citation).where(col(Citation.incident_id) == incident_id)
+    return list(session.execute(statement.order_by(col(Citation.created_at))).scalars())
 
 
 def update_citation(
-    session: Session, *, citation_id: uuid.UUID, expected_version: int,
-    changes: Mapping[str, Any], actor_id: uuid.UUID | None,
+    session: Session,
+    *,
+    citation_id: uuid.UUID,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    actor_id: uuid.UUID | None,
 ) -> Citation:
     """Change locator, claim or credibility. Raises InvalidInput, EditConflict, RecordNotFound."""
     citation = get_record(session, Citation, citation_id)
@@ -209,18 +238,23 @@ def update_citation(
         raise InvalidInput(f"citation: unknown or read-only fields {', '.join(unknown)}")
     if "credibility" in changes:
         check_credibility(changes["credibility"])
-    return update_record(session, citation, actor_id=actor_id,
-                         expected_version=expected_version, changes=changes)
+    return update_record(
+        session, citation, actor_id=actor_id, expected_version=expected_version, changes=changes
+    )
 
 
 def remove_citation(
-    session: Session, *, citation_id: uuid.UUID, expected_version: int,
+    session: Session,
+    *,
+    citation_id: uuid.UUID,
+    expected_version: int,
     actor_id: uuid.UUID | None,
 ) -> Citation:
     """Raises EditConflict, RecordNotFound."""
     citation = get_record(session, Citation, citation_id)
-    return soft_delete_record(session, citation, actor_id=actor_id,
-                              expected_version=expected_version)
+    return soft_delete_record(
+        session, citation, actor_id=actor_id, expected_version=expected_version
+    )
 
 
 # --- evidence and custody ---------------------------------------------------------------------
@@ -260,10 +294,20 @@ def add_evidence(
         require_live(session, Evidence, derived_from_id, "derived_from_id")
     if size_bytes is not None and size_bytes < 0:
         raise InvalidInput("size_bytes: cannot be negative")
-    values = {"kind": kind, "sha256": sha256, "incident_id": incident_id, "title": title,
-              "file_name": file_name, "media_type": media_type, "size_bytes": size_bytes,
-              "url": url, "captured_at": captured_at, "collected_by": collected_by,
-              "derived_from_id": derived_from_id, "description": description}
+    values: dict[str, Any] = {
+        "kind": kind,
+        "sha256": sha256,
+        "incident_id": incident_id,
+        "title": title,
+        "file_name": file_name,
+        "media_type": media_type,
+        "size_bytes": size_bytes,
+        "url": url,
+        "captured_at": captured_at,
+        "collected_by": collected_by,
+        "derived_from_id": derived_from_id,
+        "description": description,
+    }
     return create_record(session, Evidence, actor_id=actor_id, values=values)
 
 
@@ -277,13 +321,17 @@ def get_evidence(
 def list_evidence(session: Session, *, incident_id: uuid.UUID | None = None) -> list[Evidence]:
     statement = live(select(Evidence), Evidence)
     if incident_id is not None:
-        statement = statement.where(Evidence.incident_id == incident_id)
-    return list(session.execute(statement.order_by(Evidence.created_at)).scalars())  # type: ignore[arg-type]
+        statement = statement.where(col(Evidence.incident_id) == incident_id)
+    return list(session.execute(statement.order_by(col(Evidence.created_at))).scalars())
 
 
 def update_evidence(
-    session: Session, *, evidence_id: uuid.UUID, expected_version: int,
-    changes: Mapping[str, Any], actor_id: uuid.UUID | None,
+    session: Session,
+    *,
+    evidence_id: uuid.UUID,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    actor_id: uuid.UUID | None,
 ) -> Evidence:
     """Change descriptive fields; the hash, kind and file never change.
 
@@ -295,13 +343,19 @@ def update_evidence(
         raise InvalidInput(
             f"evidence: {', '.join(unknown)} cannot be changed; originals never change"
         )
-    return update_record(session, evidence, actor_id=actor_id,
-                         expected_version=expected_version, changes=changes)
+    return update_record(
+        session, evidence, actor_id=actor_id, expected_version=expected_version, changes=changes
+    )
 
 
 def advance_evidence_stage(
-    session: Session, *, evidence_id: uuid.UUID, stage: str, expected_version: int,
-    actor_id: uuid.UUID | None, reason: str = "",
+    session: Session,
+    *,
+    evidence_id: uuid.UUID,
+    stage: str,
+    expected_version: int,
+    actor_id: uuid.UUID | None,
+    reason: str = "",
 ) -> Evidence:
     """Move an item forward in the Berkeley Protocol stages; never back.
 
@@ -311,28 +365,42 @@ def advance_evidence_stage(
     require_code(session, "evidence_stage", stage, "stage")
     if STAGE_ORDER.index(stage) <= STAGE_ORDER.index(evidence.stage):
         raise InvalidInput(f"stage: evidence moves only forward from '{evidence.stage}'")
-    return update_record(session, evidence, actor_id=actor_id, expected_version=expected_version,
-                         changes={"stage": stage}, action="advance_stage", reason=reason)
+    return update_record(
+        session,
+        evidence,
+        actor_id=actor_id,
+        expected_version=expected_version,
+        changes={"stage": stage},
+        action="advance_stage",
+        reason=reason,
+    )
 
 
 def delete_evidence(
-    session: Session, *, evidence_id: uuid.UUID, expected_version: int,
-    actor_id: uuid.UUID | None, reason: str = "",
+    session: Session,
+    *,
+    evidence_id: uuid.UUID,
+    expected_version: int,
+    actor_id: uuid.UUID | None,
+    reason: str = "",
 ) -> Evidence:
     """Raises EditConflict, RecordNotFound."""
     evidence = get_evidence(session, evidence_id)
-    return soft_delete_record(session, evidence, actor_id=actor_id,
-                              expected_version=expected_version, reason=reason)
+    return soft_delete_record(
+        session, evidence, actor_id=actor_id, expected_version=expected_version, reason=reason
+    )
 
 
 def restore_evidence(
-    session: Session, *, evidence_id: uuid.UUID, expected_version: int,
+    session: Session,
+    *,
+    evidence_id: uuid.UUID,
+    expected_version: int,
     actor_id: uuid.UUID | None,
 ) -> Evidence:
     """Raises InvalidInput when not deleted, EditConflict, RecordNotFound."""
     evidence = get_evidence(session, evidence_id, include_deleted=True)
-    return restore_record(session, evidence, actor_id=actor_id,
-                          expected_version=expected_version)
+    return restore_record(session, evidence, actor_id=actor_id, expected_version=expected_version)
 
 
 def add_custody_entry(
@@ -361,20 +429,30 @@ def add_custody_entry(
         raise InvalidInput("occurred_at: give the time with its time zone (UTC)")
     if not actor.strip():
         raise InvalidInput("actor: say who handled the item")
-    values = {"evidence_id": evidence_id, "occurred_at": when, "actor": actor, "action": action,
-              "holders": holders, "sha256_seen": sha256_seen, "note": note}
+    values = {
+        "evidence_id": evidence_id,
+        "occurred_at": when,
+        "actor": actor,
+        "action": action,
+        "holders": holders,
+        "sha256_seen": sha256_seen,
+        "note": note,
+    }
     return create_record(session, CustodyEntry, actor_id=actor_id, values=values)
 
 
 def custody_log(session: Session, evidence_id: uuid.UUID) -> list[CustodyEntry]:
     """The item's chain of custody in time order."""
-    statement = select(CustodyEntry).where(CustodyEntry.evidence_id == evidence_id)
-    ordered = statement.order_by(CustodyEntry.occurred_at, CustodyEntry.created_at)  # type: ignore[arg-type]
+    statement = select(CustodyEntry).where(col(CustodyEntry.evidence_id) == evidence_id)
+    ordered = statement.order_by(col(CustodyEntry.occurred_at), col(CustodyEntry.created_at))
     return list(session.execute(ordered).scalars())
 
 
 def custody_alarms(session: Session, evidence_id: uuid.UUID) -> list[CustodyEntry]:
     """Custody steps that saw a hash other than the item's: the original may have changed."""
     evidence = get_evidence(session, evidence_id, include_deleted=True)
-    return [entry for entry in custody_log(session, evidence_id)
-            if entry.sha256_seen and entry.sha256_seen != evidence.sha256]
+    return [
+        entry
+        for entry in custody_log(session, evidence_id)
+        if entry.sha256_seen and entry.sha256_seen != evidence.sha256
+    ]

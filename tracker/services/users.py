@@ -64,7 +64,9 @@ def check_new_username(session: Session, username: str) -> None:
     """Raises InvalidInput when the username is empty, malformed or taken."""
     if not username or len(username) > 100 or any(char.isspace() for char in username):
         raise InvalidInput("username: 1 to 100 characters without spaces")
-    taken = session.execute(select(col(UserAccount.id)).where(col(UserAccount.username) == username))
+    taken = session.execute(
+        select(col(UserAccount.id)).where(col(UserAccount.username) == username)
+    )
     if taken.first() is not None:
         raise InvalidInput(f"username: {username!r} is taken")
 

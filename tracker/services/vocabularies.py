@@ -4,8 +4,8 @@ import re
 import unicodedata
 import uuid
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import Select, func, select
+from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.vocabularies import SEED_VOCABULARIES
@@ -23,13 +23,16 @@ def describe_vocabulary(vocabulary: str) -> str:
     return vocabulary.replace("_", " ")
 
 
-def terms_statement(vocabulary: str, *, include_inactive: bool = False):  # type: ignore[no-untyped-def]
+def terms_statement(
+    vocabulary: str, *, include_inactive: bool = False
+) -> Select[tuple[VocabularyTerm]]:
     statement = select(VocabularyTerm).where(
-        VocabularyTerm.vocabulary == vocabulary, VocabularyTerm.deleted_at.is_(None)  # type: ignore[union-attr]
+        col(VocabularyTerm.vocabulary) == vocabulary,
+        col(VocabularyTerm.deleted_at).is_(None),
     )
     if not include_inactive:
-        statement = statement.where(VocabularyTerm.active.is_(True))  # type: ignore[attr-defined]
-    return statement.order_by(VocabularyTerm.sort_order, VocabularyTerm.code)  # type: ignore[arg-type]
+        statement = statement.where(col(VocabularyTerm.active).is_(True))
+    return statement.order_by(col(VocabularyTerm.sort_order), col(VocabularyTerm.code))
 
 
 def list_terms(
@@ -79,7 +82,7 @@ def require_codes(session: Session, vocabulary: str, codes: object, field: str) 
 def vocabulary_exists(session: Session, vocabulary: str) -> bool:
     if vocabulary in SEED_VOCABULARIES:
         return True
-    statement = select(func.count()).where(VocabularyTerm.vocabulary == vocabulary)
+    statement = select(func.count()).where(col(VocabularyTerm.vocabulary) == vocabulary)
     return bool(session.execute(statement).scalar())
 
 
@@ -92,7 +95,7 @@ def check_new_code(session: Session, vocabulary: str, code: str) -> None:
             "code: use 1 to 40 letters, digits, '_', '.' or '-', starting with a letter or digit"
         )
     statement = select(func.count()).where(
-        VocabularyTerm.vocabulary == vocabulary, VocabularyTerm.code == code
+        col(VocabularyTerm.vocabulary) == vocabulary, col(VocabularyTerm.code) == code
     )
     if session.execute(statement).scalar():
         raise InvalidInput(f"code: '{code}' already exists in {describe_vocabulary(vocabulary)}")
@@ -100,7 +103,7 @@ def check_new_code(session: Session, vocabulary: str, code: str) -> None:
 
 def next_sort_order(session: Session, vocabulary: str) -> int:
     statement = select(func.max(VocabularyTerm.sort_order)).where(
-        VocabularyTerm.vocabulary == vocabulary
+        col(VocabularyTerm.vocabulary) == vocabulary
     )
     return int(session.execute(statement).scalar() or 0) + 1
 
@@ -124,9 +127,13 @@ def add_term(
     if not label_en.strip():
         raise InvalidInput("label_en: an English label is required")
     values = {
-        "vocabulary": vocabulary, "code": code, "label_en": label_en,
-        "label_az": label_az or label_en, "label_ru": label_ru or label_en,
-        "description": description, "sort_order": next_sort_order(session, vocabulary),
+        "vocabulary": vocabulary,
+        "code": code,
+        "label_en": label_en,
+        "label_az": label_az or label_en,
+        "label_ru": label_ru or label_en,
+        "description": description,
+        "sort_order": next_sort_order(session, vocabulary),
     }
     return create_record(session, VocabularyTerm, actor_id=actor_id, values=values)
 

@@ -1,0 +1,136 @@
+"""Incident links: types, no self-links, symmetric same_operation, retaliation order, duplicates."""
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tests.conftest import table_counts
+from tests.factories import ACTOR_ID, make_incident
+from tracker.domain.errors import InvalidInput
+from tracker.services.links import canonical_of, link_incidents, links_of, unlink_incidents
+
+
+def test_link_and_unlink(session: Session) -> None:
+    first = make_incident(session, start_text="2017")
+    second = make_incident(session, start_text="2019")
+    link = link_incidents(
+        session,
+        from_incident_id=first.id,
+        to_incident_id=second.id,
+        link_type="precedes",
+        actor_id=ACTOR_ID,
+    )
+    assert links_of(session, second.id) == [link]
+    unlink_incidents(session, link_id=link.id, expected_version=1, actor_id=ACTOR_ID)
+    assert links_of(session, first.id) == []
+    # Once unlinked, the same link may be made again.
+    link_incidents(
+        session,
+        from_incident_id=first.id,
+        to_incident_id=second.id,
+        link_type="precedes",
+        actor_id=ACTOR_ID,
+    )
+
+
+def test_duplicates_point_to_the_canonical_record(session: Session) -> None:
+    canonical, copy, third = (make_incident(session) for _ in range(3))
+    link_incidents(
+        session,
+        from_incident_id=copy.id,
+        to_incident_id=canonical.id,
+        link_type="duplicate_of",
+        actor_id=ACTOR_ID,
+    )
+    assert canonical_of(session, copy.id) == canonical.id
+    assert canonical_of(session, canonical.id) == canonical.id
+    with pytest.raises(InvalidInput, match="itself a duplicate; link to its canonical"):
+        link_incidents(
+            session,
+            from_incident_id=third.id,
+            to_incident_id=copy.id,
+            link_type="duplicate_of",
+            actor_id=ACTOR_ID,
+        )
+    with pytest.raises(InvalidInput, match="already marked a duplicate"):
+        link_incidents(
+            session,
+            from_incident_id=copy.id,
+            to_incident_id=third.id,
+            link_type="duplicate_of",
+            actor_id=ACTOR_ID,
+        )
+    with pytest.raises(InvalidInput, match="it is canonical"):
+        link_incidents(
+            session,
+            from_incident_id=canonical.id,
+            to_incident_id=third.id,
+            link_type="duplicate_of",
+            actor_id=ACTOR_ID,
+        )
+
+
+def test_retaliation_may_answer_an_act_that_started_earlier(session: Session) -> None:
+    speech = make_incident(session, start_text="March 2023")
+    reprisal = make_incident(session, start_text="between 1 and 20 March 2023")
+    link_incidents(
+        session,
+        from_incident_id=reprisal.id,
+        to_incident_id=speech.id,
+        link_type="retaliation_for",
+        actor_id=ACTOR_ID,
+    )
+
+
+@pytest.mark.parametrize(
+    ("first_date", "second_date", "link_type", "reverse_first", "message"),
+    [
+        ("2017", "2017", "same_operation", True, "already linked as same_operation"),
+        ("2017", "2017", "precedes", False, "already linked as precedes"),
+        ("2017", "2019", "retaliation_for", False, "starts after INC-000001 ends"),
+        ("2017", "2017", "sideways", False, "link_type: unknown link type"),
+    ],
+)
+def test_refused_links_change_nothing(
+    engine: Engine,
+    session: Session,
+    first_date: str,
+    second_date: str,
+    link_type: str,
+    reverse_first: bool,
+    message: str,
+) -> None:
+    first = make_incident(session, start_text=first_date)
+    second = make_incident(session, start_text=second_date)
+    if link_type in ("same_operation", "precedes"):
+        link_incidents(
+            session,
+            from_incident_id=second.id if reverse_first else first.id,
+            to_incident_id=first.id if reverse_first else second.id,
+            link_type=link_type,
+            actor_id=ACTOR_ID,
+        )
+    session.commit()
+    before = table_counts(engine)
+    with pytest.raises(InvalidInput, match=message):
+        link_incidents(
+            session,
+            from_incident_id=first.id,
+            to_incident_id=second.id,
+            link_type=link_type,
+            actor_id=ACTOR_ID,
+        )
+    session.rollback()
+    assert table_counts(engine) == before
+
+
+def test_no_self_links(session: Session) -> None:
+    incident = make_incident(session)
+    with pytest.raises(InvalidInput, match="cannot be linked to itself"):
+        link_incidents(
+            session,
+            from_incident_id=incident.id,
+            to_incident_id=incident.id,
+            link_type="precedes",
+            actor_id=ACTOR_ID,
+        )
