@@ -149,3 +149,15 @@ def test_bad_values_are_refused_before_anything_is_written(
     with pytest.raises(InvalidInput, match=message):
         create_record(session, Place, actor_id=ACTOR, values=values)
     assert session.execute(select(AuditEntry)).first() is None
+
+
+def test_password_hashes_never_reach_the_audit_log(session: Session) -> None:
+    from tracker.services.users import create_user
+
+    user, password = create_user(
+        session, username="leyla", display_name="Leyla", roles=("documenter",), actor_id=ACTOR
+    )
+    [entry] = history_of(session, table_name="user_account", record_id=user.id)
+    assert entry.changes["password_hash"] == [None, "[hidden]"]
+    assert user.password_hash not in str(entry.changes)
+    assert password not in str(entry.changes)

@@ -461,6 +461,7 @@ class DemoIncident:
     when: dict[str, Any]
     citations: tuple[tuple[str, str], ...]
     secondary_types: tuple[str, ...] = ()
+    violations: tuple[str, ...] = ()
     place: str | None = None
     reported_victims_text: str = ""
     inferred_note: str = ""
@@ -540,7 +541,8 @@ INCIDENTS = (
         ),
         narrative="Date not in the collection: S1, itself undated, says more than a year had"
         " passed. Before his death Avaz tied himself to the prosecutor's office saying his"
-        " life was in danger; no one heard him (S1). Violations: ECHR-2, ECHR-14.",
+        " life was in danger; no one heard him (S1).",
+        violations=("ECHR-2", "ECHR-14"),
     ),
     DemoIncident(
         "E5",
@@ -697,6 +699,7 @@ def incidents() -> Iterator[DemoRecord]:
                 "title": incident.title,
                 "type": incident.type,
                 "secondary_types": list(incident.secondary_types),
+                "violations": list(incident.violations),
                 **incident.when,
                 "summary": incident.summary,
                 "narrative": incident.narrative,

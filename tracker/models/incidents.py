@@ -33,6 +33,8 @@ class Incident(TimestampedRecord, table=True):
     title: str = text_field(max_length=300)
     type: str = code_field(index=True)
     secondary_types: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    # ECHR articles the facts engage (codes of the `violation` vocabulary); a lawyer's call.
+    violations: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
     # The start and end as the witness said them; bounds are inclusive days, None when open.
     start_text: str = text_field(max_length=200)
     start_earliest: date | None = date_field()

@@ -15,6 +15,9 @@ from tracker.models import AuditEntry
 BOOKKEEPING_FIELDS = frozenset(
     {"created_at", "created_by", "updated_at", "updated_by", "version", "deleted_at", "deleted_by"}
 )
+# Secrets never enter the audit log; an entry says only that they changed.
+SECRET_FIELDS = frozenset({"password_hash"})
+HIDDEN = "[hidden]"
 # Any fixed number: PostgreSQL writers queue on it so audit sequence numbers never collide.
 AUDIT_LOCK_KEY = 741_852_963
 
@@ -52,6 +55,18 @@ def diff_values(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]
     return {key: [old.get(key), value] for key, value in new.items() if old.get(key) != value}
 
 
+def hide_secrets(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes with every secret field's values replaced by a marker."""
+    return {
+        field: [hidden_value(value) for value in values] if field in SECRET_FIELDS else values
+        for field, values in changes.items()
+    }
+
+
+def hidden_value(value: Any) -> Any:
+    return None if value in (None, "") else HIDDEN
+
+
 def next_audit_sequence(session: Session) -> int:
     """The next number in the audit log's total order (writers are serialised first)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -77,7 +92,7 @@ def add_audit_entry(
         action=action,
         table_name=table_name,
         record_id=record_id,
-        changes=changes,
+        changes=hide_secrets(changes),
         reason=reason,
     )
     session.add(entry)

@@ -45,6 +45,7 @@ class IncidentDraft:
     start_text: str = "unknown"
     end_text: str | None = None
     secondary_types: tuple[str, ...] = ()
+    violations: tuple[str, ...] = ()
     place_id: uuid.UUID | None = None
     title: str = ""
     summary: str = ""
@@ -115,6 +116,15 @@ def check_types(session: Session, draft: IncidentDraft) -> None:
         raise InvalidInput(f"secondary_types: '{draft.type}' is already the primary type")
     if TYPES_NEEDING_SECTOR & {draft.type, *secondary} and not draft.sector.strip():
         raise InvalidInput("sector: discrimination (DISC) needs the sector, e.g. health, work")
+    check_violations(session, draft.violations)
+
+
+def check_violations(session: Session, violations: tuple[str, ...]) -> None:
+    """Raises InvalidInput for unknown codes, or ECHR-14 without another article."""
+    codes = require_codes(session, "violation", list(violations), "violations")
+    # Article 14 (discrimination) is never engaged alone: it applies with another right.
+    if "ECHR-14" in codes and len(set(codes)) == 1:
+        raise InvalidInput("violations: ECHR-14 always goes with another article")
 
 
 def check_victim_counts(draft: IncidentDraft) -> None:
@@ -174,6 +184,7 @@ def plain_columns(draft: IncidentDraft) -> dict[str, Any]:
     """The draft's fields that are stored as they are."""
     values = {name: getattr(draft, name) for name in DRAFT_FIELDS - DATE_FIELDS}
     values["secondary_types"] = list(draft.secondary_types)
+    values["violations"] = list(draft.violations)
     return values
 
 
@@ -245,6 +256,7 @@ def draft_of(incident: Incident) -> IncidentDraft:
     """The incident as a draft, dates as they were typed."""
     values = {name: getattr(incident, name) for name in DRAFT_FIELDS}
     values["secondary_types"] = tuple(incident.secondary_types)
+    values["violations"] = tuple(incident.violations)
     return IncidentDraft(**values)
 
 

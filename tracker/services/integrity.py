@@ -17,6 +17,7 @@ VOCABULARY_COLUMNS: dict[tuple[str, str], str] = {
     ("incident", "type"): "incident_type",
     ("incident", "secondary_types"): "incident_type",
     ("incident", "verification_status"): "verification_status",
+    ("incident", "violations"): "violation",
     ("involvement", "role"): "involvement_role",
     ("involvement", "perpetrator_type"): "perpetrator_type",
     ("involvement", "charges"): "charge",

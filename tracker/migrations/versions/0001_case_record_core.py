@@ -219,6 +219,7 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('secondary_types', sa.JSON(), nullable=False),
+    sa.Column('violations', sa.JSON(), nullable=False),
     sa.Column('start_text', sa.String(length=200), nullable=False),
     sa.Column('start_earliest', sa.Date(), nullable=True),
     sa.Column('start_latest', sa.Date(), nullable=True),
