@@ -8,6 +8,11 @@ from tracker.db import engine_from_settings
 __version__ = "0.1.0"
 
 
+def ensure_instance_folder(settings: Settings) -> None:
+    """Create the instance folder, readable by its owner only: it holds the database and key."""
+    settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """The application: settings loaded once, one engine, blueprints added by the web layer."""
     settings = settings or load_settings()
@@ -17,5 +22,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         template_folder="../templates",
     )
     app.config["TRACKER_SETTINGS"] = settings
+    ensure_instance_folder(settings)
     app.extensions["tracker_engine"] = engine_from_settings(settings)
     return app

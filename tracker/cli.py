@@ -21,7 +21,7 @@ from sqlmodel import Session
 from tracker import create_app
 from tracker.config import Settings, load_settings
 from tracker.db import unit_of_work
-from tracker.domain.errors import TrackerError
+from tracker.domain.errors import InvalidInput, TrackerError
 
 log = logging.getLogger("tracker.cli")
 T = TypeVar("T")
@@ -46,8 +46,23 @@ def engine_of_app() -> Engine:
 @contextmanager
 def cli_transaction() -> Iterator[Session]:
     """One transaction for the command: all of it is written, or none of it."""
+    require_current_schema(engine_of_app())
     with unit_of_work(engine_of_app()) as session:
         yield session
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raises InvalidInput when the database is missing tables or behind the code."""
+    from tracker.migrations import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision(engine)
+    if current is None:
+        raise InvalidInput("the database is empty: run `tracker init` (or `tracker db upgrade`)")
+    if current != head:
+        raise InvalidInput(
+            f"the database is at revision {current}, the code needs {head}:"
+            " run `tracker db upgrade` (after a backup)"
+        )
 
 
 def show_progress(total: int, label: str) -> Any:
@@ -121,7 +136,6 @@ def init_command(admin_username: str) -> None:
     from tracker.services.users import create_first_admin
 
     settings = settings_of_app()
-    settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if write_secret_key(settings):
         click.echo(f"Secret key written to {settings.secret_key_path} (mode 0600).")
     upgrade_database(engine_of_app())

@@ -50,3 +50,19 @@ def test_init_then_current_in_a_fresh_folder(tmp_path: Path) -> None:
     assert oct((tmp_path / "instance").stat().st_mode & 0o777) == "0o700"
     current = run_tracker("db", "current", cwd=tmp_path)
     assert "current: 0001" in current.stdout
+
+
+def test_commands_on_an_uninitialised_database_say_what_to_do(tmp_path: Path) -> None:
+    for args in (("check",), ("demo",), ("export", "json", "-o", "out.json")):
+        result = run_tracker(*args, cwd=tmp_path)
+        assert result.returncode == 1, args
+        assert result.stderr == (
+            "Error: the database is empty: run `tracker init` (or `tracker db upgrade`)\n"
+        )
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_db_upgrade_creates_a_private_instance_folder(tmp_path: Path) -> None:
+    result = run_tracker("db", "upgrade", cwd=tmp_path, TRACKER_INSTANCE_PATH="new/inst")
+    assert result.returncode == 0, result.stderr
+    assert oct((tmp_path / "new" / "inst").stat().st_mode & 0o777) == "0o700"
