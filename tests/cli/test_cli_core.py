@@ -2,12 +2,15 @@
 
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from tests.conftest import TrackerRunner
 from tracker.config import Settings
+from tracker.domain.errors import InvalidInput
 from tracker.models import UserAccount, UserRole
 
 
@@ -75,3 +78,34 @@ def test_check_passes_on_a_clean_database(cli: TrackerRunner) -> None:
     result = cli.invoke("check")
     assert result.exit_code == 0, result.stderr
     assert "No integrity problems" in result.stdout
+
+
+def test_export_to_a_missing_folder_is_a_clean_error(cli: TrackerRunner, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "folder" / "out.json"
+    result = cli.invoke("export", "json", "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write")
+    assert not target.exists()
+
+
+def test_import_of_a_folder_or_missing_file_is_a_usage_error(
+    cli: TrackerRunner, tmp_path: Path
+) -> None:
+    assert cli.invoke("import", "json", str(tmp_path)).exit_code == 2
+    assert cli.invoke("import", "json", str(tmp_path / "absent.json")).exit_code == 2
+
+
+def test_failed_export_leaves_no_partial_file(
+    cli: TrackerRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail_halfway(session: object, handle: BinaryIO, **options: object) -> int:
+        handle.write(b'{"format": "tracker-interchange", ')
+        raise InvalidInput("export failed halfway")
+
+    monkeypatch.setattr("tracker.interchange.json_format.export_json", fail_halfway)
+    target = tmp_path / "out.json"
+    result = cli.invoke("export", "json", "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr == "Error: export failed halfway\n"
+    assert not target.exists()
+    assert not list(tmp_path.glob(".out.json*"))
