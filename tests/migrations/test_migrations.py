@@ -1,11 +1,14 @@
 """Migrations build exactly the models' schema on each engine, and come down cleanly."""
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
+from tracker.db import make_engine
 from tracker.domain.vocabularies import SEED_VOCABULARIES
 from tracker.migrations import current_revision, downgrade_database, head_revision, upgrade_database
 
@@ -42,8 +45,8 @@ def test_first_migration_seeds_every_vocabulary(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("pragma, expected", [("foreign_keys", 1), ("journal_mode", "wal")])
-def test_sqlite_connections_are_tuned(engine: Engine, pragma: str, expected: object) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas apply to SQLite only")
+def test_sqlite_connections_are_tuned(tmp_path: Path, pragma: str, expected: object) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'tuned.db'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql(f"PRAGMA {pragma}").scalar() == expected
+    engine.dispose()
