@@ -14,20 +14,18 @@ from tracker.models import CaseClient, Consent, Involvement, Person, PersonName,
 from tracker.models.base import utc_now
 from tracker.services.audit import history_of
 from tracker.services.cases import add_client
+from tracker.services.consents import current_consent, record_consent
 from tracker.services.involvements import InvolvementDraft, add_involvement
+from tracker.services.merges import merge_persons, merges_of_person, undo_merge
 from tracker.services.people import (
     add_person_name,
-    current_consent,
     delete_person,
     find_people_by_name,
     get_person,
     list_people,
-    merge_persons,
     names_of,
-    record_consent,
     restore_person,
     suggest_duplicates,
-    undo_merge,
     update_person,
 )
 
@@ -215,6 +213,33 @@ def test_sensitive_fields_need_consent(session: Session) -> None:
     assert person.gender_identity == "trans woman"
 
 
+@pytest.mark.parametrize(("decision", "allowed"), [("granted", True), ("refused", False)])
+def test_organisational_decision_stands_in_for_the_deceased(
+    session: Session, decision: str, allowed: bool
+) -> None:
+    person = make_person(session, deceased=True)
+    record_consent(
+        session,
+        person_id=person.id,
+        scope="organisational_decision",
+        status=decision,
+        decided_on=date(2023, 1, 5),
+        method="board decision",
+        actor_id=ACTOR_ID,
+    )
+    arguments: dict[str, Any] = {
+        "person_id": person.id,
+        "expected_version": 1,
+        "changes": {"sexual_orientation": "gay"},
+        "actor_id": ACTOR_ID,
+    }
+    if allowed:
+        assert update_person(session, **arguments).sexual_orientation == "gay"
+        return
+    with pytest.raises(InvalidInput, match="sexual_orientation: record the person's"):
+        update_person(session, **arguments)
+
+
 def person_rows(session: Session) -> set[tuple[str, str, str | None]]:
     """Every row naming a person, with that person's id and deletion mark."""
     rows: set[tuple[str, str, str | None]] = set()
@@ -287,6 +312,7 @@ def test_merge_moves_everything_and_undo_puts_it_back(session: Session) -> None:
         "source": 1,
     }
     assert find_people_by_name(session, "Али") == [survivor]
+    assert merges_of_person(session, survivor.id) == merges_of_person(session, merged.id) == [merge]
     undo_merge(session, merge_id=merge.id, actor_id=ACTOR_ID)
     assert person_rows(session) == before
     assert merge.undone_at is not None

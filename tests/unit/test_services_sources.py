@@ -10,24 +10,29 @@ from sqlmodel import Session
 from tests.conftest import table_counts
 from tests.factories import ACTOR_ID, TODAY, make_incident, make_person, make_source
 from tracker.domain.errors import EditConflict, InvalidDate, InvalidInput, RecordNotFound
-from tracker.services import sources
+from tracker.services import evidence as evidence_service
 from tracker.services.audit import history_of
-from tracker.services.people import delete_person
-from tracker.services.sources import (
+from tracker.services.evidence import (
     add_custody_entry,
     add_evidence,
     advance_evidence_stage,
-    citations_of_incident,
-    cite,
     custody_alarms,
     custody_log,
+    sha256_of,
+    update_evidence,
+)
+from tracker.services.people import delete_person
+from tracker.services.sources import (
+    citations_of_incident,
+    cite,
     delete_source,
+    get_citation,
     get_source,
     list_sources,
+    remove_citation,
+    restore_citation,
     restore_source,
-    sha256_of,
     update_citation,
-    update_evidence,
     update_source,
 )
 
@@ -93,6 +98,25 @@ def test_citations_are_graded_apart(session: Session) -> None:
             actor_id=ACTOR_ID,
         )
     assert citation.credibility == 3
+
+
+def test_removed_citation_comes_back_only_with_its_source(session: Session) -> None:
+    source = make_source(session)
+    incident = make_incident(session)
+    citation = cite(session, source_id=source.id, incident_id=incident.id, actor_id=ACTOR_ID)
+    remove_citation(session, citation_id=citation.id, expected_version=1, actor_id=ACTOR_ID)
+    assert citations_of_incident(session, incident.id) == []
+    with pytest.raises(RecordNotFound):
+        get_citation(session, citation.id)
+    delete_source(session, source_id=source.id, expected_version=1, actor_id=ACTOR_ID)
+    with pytest.raises(InvalidInput, match="source_id: no source"):
+        restore_citation(session, citation_id=citation.id, expected_version=2, actor_id=ACTOR_ID)
+    restore_source(session, source_id=source.id, expected_version=2, actor_id=ACTOR_ID)
+    restore_citation(session, citation_id=citation.id, expected_version=2, actor_id=ACTOR_ID)
+    assert citations_of_incident(session, incident.id) == [citation]
+    assert [
+        entry.action for entry in history_of(session, table_name="citation", record_id=citation.id)
+    ] == ["create", "delete", "restore"]
 
 
 def test_invalid_sources_change_nothing(engine: Engine, session: Session) -> None:
@@ -191,7 +215,7 @@ def test_custody_is_append_only_and_raises_alarms(session: Session) -> None:
     assert evidence.sha256 == HASH  # a differing re-hash never updates the item
     assert not any(
         name.startswith(("update_custody", "delete_custody", "remove_custody"))
-        for name in dir(sources)
+        for name in dir(evidence_service)
     )
     with pytest.raises(InvalidInput, match="action: unknown custody action"):
         add_custody_entry(

@@ -18,11 +18,11 @@ from tracker.services.records import (
     create_record,
     get_record,
     live,
+    require_live,
     restore_record,
     soft_delete_record,
     update_record,
 )
-from tracker.services.sources import require_live
 from tracker.services.vocabularies import require_code
 
 CASE_CODE_PREFIX = "CASE-"

@@ -8,7 +8,12 @@ from sqlmodel import Session
 from tracker.services.audit import AUDIT_LOCK_KEY
 
 # One fixed number per code family: PostgreSQL writers allocating the same family queue on it.
-CODE_LOCK_KEYS = {"incident": 518_204_001, "case": 518_204_002, "pseudonym": 518_204_003}
+CODE_LOCK_KEYS = {
+    "incident": 518_204_001,
+    "case": 518_204_002,
+    "pseudonym": 518_204_003,
+    "campaign": 518_204_004,
+}
 
 
 def serialise_allocation(session: Session, family: str) -> None:

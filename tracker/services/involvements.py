@@ -17,11 +17,11 @@ from tracker.services.records import (
     create_record,
     get_record,
     live,
+    require_live,
     restore_record,
     soft_delete_record,
     update_record,
 )
-from tracker.services.sources import require_live
 from tracker.services.vocabularies import known_codes, require_code
 
 # Criminal charges are too many to list: any article of the Criminal Code, e.g. AZ-CC-150.1.

@@ -7,8 +7,13 @@ from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
 from tracker.models import Incident, IncidentLink
-from tracker.services.records import create_record, get_record, live, soft_delete_record
-from tracker.services.sources import require_live
+from tracker.services.records import (
+    create_record,
+    get_record,
+    live,
+    require_live,
+    soft_delete_record,
+)
 from tracker.services.vocabularies import require_code
 
 SYMMETRIC_TYPES = frozenset({"same_operation"})

@@ -16,11 +16,11 @@ from tracker.services.records import (
     get_record,
     list_records,
     live,
+    require_live,
     restore_record,
     soft_delete_record,
     update_record,
 )
-from tracker.services.sources import require_live
 from tracker.services.vocabularies import detect_script, require_code
 
 ORGANISATION_FIELDS = (

@@ -113,6 +113,17 @@ def get_record(
     return record
 
 
+def require_live(
+    session: Session, model: type[RecordT], record_id: uuid.UUID | None, field: str
+) -> RecordT:
+    """Raises InvalidInput naming the field when the record is missing or deleted."""
+    record = session.get(model, record_id) if record_id is not None else None
+    if record is None or record.is_deleted:
+        label = str(model.__tablename__).replace("_", " ")
+        raise InvalidInput(f"{field}: no {label} {record_id} (it does not exist or was deleted)")
+    return record
+
+
 def live(statement: Select[Any], model: type[TimestampedRecord]) -> Select[Any]:
     """Leave soft-deleted records out of a query."""
     return statement.where(col(model.deleted_at).is_(None))
