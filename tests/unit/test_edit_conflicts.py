@@ -34,13 +34,15 @@ from tracker.services import (
     cases,
     evidence,
     involvements,
+    links,
     organisations,
     people,
     places,
     sources,
+    vocabularies,
 )
 from tracker.services.audit import history_of
-from tracker.services.records import get_record, update_record
+from tracker.services.records import get_record
 
 EDITOR_A = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 EDITOR_B = uuid.UUID("00000000-0000-4000-8000-00000000000b")
@@ -73,16 +75,12 @@ def service_update(function: Callable[..., object], id_argument: str) -> Change:
     return change
 
 
-def generic_update(model: type[TimestampedRecord]) -> Change:
-    """For families without an update service of their own (links, vocabulary terms)."""
-
-    def change(
-        session: Session, record_id: uuid.UUID, changes: dict[str, Any], actor: uuid.UUID
-    ) -> object:
-        record = get_record(session, model, record_id)
-        return update_record(session, record, actor_id=actor, expected_version=1, changes=changes)
-
-    return change
+def update_link_note(
+    session: Session, record_id: uuid.UUID, changes: dict[str, Any], actor: uuid.UUID
+) -> object:
+    return links.update_link_note(
+        session, link_id=record_id, expected_version=1, note=changes["note"], actor_id=actor
+    )
 
 
 FAMILIES = {
@@ -140,9 +138,7 @@ FAMILIES = {
         service_update(involvements.update_involvement, "involvement_id"),
         "notes",
     ),
-    "incident link": Family(
-        factories.make_link, IncidentLink, generic_update(IncidentLink), "note"
-    ),
+    "incident link": Family(factories.make_link, IncidentLink, update_link_note, "note"),
     "campaign": Family(
         factories.make_campaign,
         Campaign,
@@ -150,7 +146,10 @@ FAMILIES = {
         "name",
     ),
     "vocabulary term": Family(
-        factories.make_term, VocabularyTerm, generic_update(VocabularyTerm), "label_en"
+        factories.make_term,
+        VocabularyTerm,
+        service_update(vocabularies.update_term, "term_id"),
+        "label_en",
     ),
 }
 

@@ -7,7 +7,14 @@ from sqlmodel import Session
 from tests.conftest import table_counts
 from tests.factories import ACTOR_ID, make_incident
 from tracker.domain.errors import InvalidInput
-from tracker.services.links import canonical_of, link_incidents, links_of, unlink_incidents
+from tracker.services.links import (
+    canonical_of,
+    link_incidents,
+    links_of,
+    restore_link,
+    unlink_incidents,
+    update_link_note,
+)
 
 
 def test_link_and_unlink(session: Session) -> None:
@@ -134,3 +141,42 @@ def test_no_self_links(session: Session) -> None:
             link_type="precedes",
             actor_id=ACTOR_ID,
         )
+
+
+def test_note_changes_and_unlinked_links_come_back(session: Session) -> None:
+    first, second = make_incident(session), make_incident(session)
+    link = link_incidents(
+        session,
+        from_incident_id=first.id,
+        to_incident_id=second.id,
+        link_type="precedes",
+        actor_id=ACTOR_ID,
+    )
+    update_link_note(
+        session, link_id=link.id, expected_version=1, note="S1 says so", actor_id=ACTOR_ID
+    )
+    unlink_incidents(session, link_id=link.id, expected_version=2, actor_id=ACTOR_ID)
+    restore_link(session, link_id=link.id, expected_version=3, actor_id=ACTOR_ID)
+    assert links_of(session, first.id) == [link]
+    assert link.note == "S1 says so"
+
+
+def test_a_link_made_again_meanwhile_blocks_the_restore(session: Session) -> None:
+    first, second = make_incident(session), make_incident(session)
+    old = link_incidents(
+        session,
+        from_incident_id=first.id,
+        to_incident_id=second.id,
+        link_type="precedes",
+        actor_id=ACTOR_ID,
+    )
+    unlink_incidents(session, link_id=old.id, expected_version=1, actor_id=ACTOR_ID)
+    link_incidents(
+        session,
+        from_incident_id=first.id,
+        to_incident_id=second.id,
+        link_type="precedes",
+        actor_id=ACTOR_ID,
+    )
+    with pytest.raises(InvalidInput, match="already linked"):
+        restore_link(session, link_id=old.id, expected_version=2, actor_id=ACTOR_ID)

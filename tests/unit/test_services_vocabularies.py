@@ -66,3 +66,28 @@ def test_detect_script() -> None:
     assert detect_script("Əli Məlikov") == "latn"
     assert detect_script("Али Меликов") == "cyrl"
     assert detect_script("123") == "other"
+
+
+def test_update_term_relabels_and_retires_but_never_recodes(session: Session) -> None:
+    from tracker.services.vocabularies import update_term
+
+    term = add_term(
+        session, vocabulary="incident_type", code="DOXX", label_en="Doxxing", actor_id=None
+    )
+    update_term(
+        session,
+        term_id=term.id,
+        expected_version=1,
+        changes={"label_az": "Dokslama", "active": False},
+        actor_id=None,
+    )
+    assert term.label_az == "Dokslama"
+    assert "DOXX" not in known_codes(session, "incident_type")
+    with pytest.raises(InvalidInput, match="never change"):
+        update_term(
+            session, term_id=term.id, expected_version=2, changes={"code": "DOX"}, actor_id=None
+        )
+    with pytest.raises(InvalidInput, match="English label"):
+        update_term(
+            session, term_id=term.id, expected_version=2, changes={"label_en": " "}, actor_id=None
+        )

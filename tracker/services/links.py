@@ -12,7 +12,9 @@ from tracker.services.records import (
     get_record,
     live,
     require_live,
+    restore_record,
     soft_delete_record,
+    update_record,
 )
 from tracker.services.vocabularies import require_code
 
@@ -109,6 +111,39 @@ def unlink_incidents(
     """Soft-delete a link. Raises EditConflict, RecordNotFound."""
     link = get_record(session, IncidentLink, link_id)
     return soft_delete_record(session, link, actor_id=actor_id, expected_version=expected_version)
+
+
+def update_link_note(
+    session: Session,
+    *,
+    link_id: uuid.UUID,
+    expected_version: int,
+    note: str,
+    actor_id: uuid.UUID | None,
+) -> IncidentLink:
+    """Change a link's note; its ends and type never change (unlink and link again).
+
+    Raises EditConflict, RecordNotFound, InvalidInput.
+    """
+    link = get_record(session, IncidentLink, link_id)
+    return update_record(
+        session, link, actor_id=actor_id, expected_version=expected_version, changes={"note": note}
+    )
+
+
+def restore_link(
+    session: Session, *, link_id: uuid.UUID, expected_version: int, actor_id: uuid.UUID | None
+) -> IncidentLink:
+    """Bring back an unlinked link, unless its incidents are gone or linked so again meanwhile.
+
+    Raises InvalidInput, EditConflict, RecordNotFound.
+    """
+    link = get_record(session, IncidentLink, link_id, include_deleted=True)
+    if link.is_deleted:
+        require_live(session, Incident, link.from_incident_id, "from_incident_id")
+        require_live(session, Incident, link.to_incident_id, "to_incident_id")
+        check_not_linked(session, link.from_incident_id, link.to_incident_id, link.link_type)
+    return restore_record(session, link, actor_id=actor_id, expected_version=expected_version)
 
 
 def links_of(session: Session, incident_id: uuid.UUID) -> list[IncidentLink]:

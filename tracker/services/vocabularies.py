@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from tracker.domain.errors import InvalidInput
 from tracker.domain.vocabularies import SEED_VOCABULARIES
 from tracker.models import VocabularyTerm
-from tracker.services.records import create_record
+from tracker.services.records import create_record, get_record, update_record
 
 LANGUAGES = ("en", "az", "ru")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
@@ -136,6 +136,36 @@ def add_term(
         "sort_order": next_sort_order(session, vocabulary),
     }
     return create_record(session, VocabularyTerm, actor_id=actor_id, values=values)
+
+
+# What an admin may change on a term; the code and its vocabulary are fixed forever.
+EDITABLE_TERM_FIELDS = frozenset(
+    {"label_en", "label_az", "label_ru", "description", "sort_order", "active"}
+)
+
+
+def update_term(
+    session: Session,
+    *,
+    term_id: uuid.UUID,
+    expected_version: int,
+    changes: dict[str, object],
+    actor_id: uuid.UUID | None,
+) -> VocabularyTerm:
+    """Relabel, reorder or retire a term; records keep its code either way.
+
+    Raises InvalidInput for the code or vocabulary or an empty English label, EditConflict,
+    RecordNotFound.
+    """
+    fixed = sorted(set(changes) - EDITABLE_TERM_FIELDS)
+    if fixed:
+        raise InvalidInput(f"{', '.join(fixed)}: a term's code and vocabulary never change")
+    if "label_en" in changes and not str(changes["label_en"]).strip():
+        raise InvalidInput("label_en: an English label is required")
+    term = get_record(session, VocabularyTerm, term_id)
+    return update_record(
+        session, term, actor_id=actor_id, expected_version=expected_version, changes=changes
+    )
 
 
 def label_for(term: VocabularyTerm, language: str) -> str:
