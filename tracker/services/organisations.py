@@ -21,7 +21,7 @@ from tracker.services.records import (
     soft_delete_record,
     update_record,
 )
-from tracker.services.vocabularies import detect_script, require_code
+from tracker.services.vocabularies import name_values, require_code
 
 ORGANISATION_FIELDS = (
     "name",
@@ -180,15 +180,9 @@ def add_organisation_alias(
 ) -> OrganisationAlias:
     """Raises InvalidInput naming the field."""
     require_live(session, Organisation, organisation_id, "organisation_id")
-    if not text.strip():
-        raise InvalidInput("text: an alias cannot be empty")
-    chosen_script = script or detect_script(text)
-    require_code(session, "script", chosen_script, "script")
     values = {
         "organisation_id": organisation_id,
-        "text": text,
-        "script": chosen_script,
-        "folded": fold_for_search(text),
+        **name_values(session, text, script, "an alias"),
     }
     return create_record(session, OrganisationAlias, actor_id=actor_id, values=values)
 

@@ -22,7 +22,7 @@ from tracker.services.records import (
     soft_delete_record,
     update_record,
 )
-from tracker.services.vocabularies import detect_script, require_code
+from tracker.services.vocabularies import name_values, require_code
 
 ROLE_LETTERS = {
     "V": "victim",
@@ -217,19 +217,9 @@ def add_person_name(
     Raises InvalidInput naming the field.
     """
     require_person(session, person_id, "person_id")
-    if not text.strip():
-        raise InvalidInput("text: a name cannot be empty")
+    values = {"person_id": person_id, **name_values(session, text, script, "a name")}
     require_code(session, "name_kind", kind, "kind")
-    chosen_script = script or detect_script(text)
-    require_code(session, "script", chosen_script, "script")
-    values = {
-        "person_id": person_id,
-        "text": text,
-        "kind": kind,
-        "script": chosen_script,
-        "citation_id": citation_id,
-        "folded": fold_for_search(text),
-    }
+    values.update(kind=kind, citation_id=citation_id)
     return create_record(session, PersonName, actor_id=actor_id, values=values)
 
 

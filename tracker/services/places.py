@@ -19,7 +19,7 @@ from tracker.services.records import (
     soft_delete_record,
     update_record,
 )
-from tracker.services.vocabularies import detect_script, require_code
+from tracker.services.vocabularies import name_values, require_code
 
 PLACE_FIELDS = (
     "name",
@@ -241,16 +241,7 @@ def add_place_alias(
     Raises InvalidInput naming the field.
     """
     require_place(session, place_id, "place_id")
-    if not text.strip():
-        raise InvalidInput("text: an alias cannot be empty")
-    chosen_script = script or detect_script(text)
-    require_code(session, "script", chosen_script, "script")
-    values = {
-        "place_id": place_id,
-        "text": text,
-        "script": chosen_script,
-        "folded": fold_for_search(text),
-    }
+    values = {"place_id": place_id, **name_values(session, text, script, "an alias")}
     return create_record(session, PlaceAlias, actor_id=actor_id, values=values)
 
 

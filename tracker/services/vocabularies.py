@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
+from tracker.domain.text import fold_for_search
 from tracker.domain.vocabularies import SEED_VOCABULARIES
 from tracker.models import VocabularyTerm
 from tracker.services.records import create_record, get_record, update_record
@@ -174,6 +175,18 @@ def label_for(term: VocabularyTerm, language: str) -> str:
         return term.label_en
     label = str(getattr(term, f"label_{language}"))
     return label or term.label_en
+
+
+def name_values(session: Session, text: str, script: str | None, what: str) -> dict[str, str]:
+    """A name or alias as typed (never re-cased), its script and its folded search key.
+
+    Raises InvalidInput for an empty name or an unknown script.
+    """
+    if not text.strip():
+        raise InvalidInput(f"text: {what} cannot be empty")
+    chosen_script = script or detect_script(text)
+    require_code(session, "script", chosen_script, "script")
+    return {"text": text, "script": chosen_script, "folded": fold_for_search(text)}
 
 
 def detect_script(text: str) -> str:
