@@ -72,6 +72,28 @@ def show_progress(total: int, label: str) -> Any:
     )
 
 
+class ProgressReporter:
+    """A `progress(done, total)` callback drawing a bar on a terminal once the total is known."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = show_progress(total, self.label).__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __enter__(self) -> "ProgressReporter":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc_info)
+
+
 def run_guarded(action: Callable[[], T]) -> T:
     """Map the project's errors to exit 1 with the message; anything else to a logged failure."""
     try:
@@ -236,11 +258,15 @@ def export_json_command(output: Path, with_audit: bool) -> None:
     """Export every record as versioned JSON (see docs/interchange.md)."""
     from tracker.interchange.json_format import export_json
 
-    with cli_transaction() as session:
+    with cli_transaction() as session, ProgressReporter("Exporting") as progress:
         count = write_atomically(
             output,
             lambda handle: export_json(
-                session, handle, with_audit=with_audit, exported_at=datetime.now(UTC)
+                session,
+                handle,
+                with_audit=with_audit,
+                exported_at=datetime.now(UTC),
+                progress=progress,
             ),
         )
     click.echo(f"Exported {count} records to {output}.")
@@ -253,8 +279,10 @@ def export_csv_command(output: Path) -> None:
     """Export incidents as CSV (columns in docs/interchange.md)."""
     from tracker.interchange.csv_format import export_incidents_csv
 
-    with cli_transaction() as session:
-        count = write_atomically(output, lambda handle: export_incidents_csv(session, handle))
+    with cli_transaction() as session, ProgressReporter("Exporting") as progress:
+        count = write_atomically(
+            output, lambda handle: export_incidents_csv(session, handle, progress=progress)
+        )
     click.echo(f"Exported {count} incidents to {output}.")
 
 
@@ -284,8 +312,8 @@ def import_json_command(source: Path) -> None:
     """Import a JSON interchange file: validated whole first, then written in one transaction."""
     from tracker.interchange.json_format import import_json
 
-    with cli_transaction() as session:
-        report = import_json(session, source)
+    with cli_transaction() as session, ProgressReporter("Importing") as progress:
+        report = import_json(session, source, progress=progress)
     click.echo(str(report))
 
 
@@ -303,8 +331,10 @@ def import_csv_command(source: Path, mapping: Path, dry_run: bool) -> None:
     """Import incidents from a spreadsheet's CSV through a column mapping."""
     from tracker.interchange.csv_format import import_incidents_csv
 
-    with cli_transaction() as session:
-        report = import_incidents_csv(session, source, mapping_path=mapping, dry_run=dry_run)
+    with cli_transaction() as session, ProgressReporter("Importing") as progress:
+        report = import_incidents_csv(
+            session, source, mapping_path=mapping, dry_run=dry_run, progress=progress
+        )
         click.echo(str(report))
         if dry_run:
             session.rollback()

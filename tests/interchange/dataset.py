@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel
 
 from tracker.domain.dates import parse_fuzzy_date
 from tracker.interchange.json_format import ImportReport, export_json, import_json
+from tracker.interchange.progress import ProgressCallback
 from tracker.models import (
     Campaign,
     CampaignIncident,
@@ -319,17 +320,23 @@ def build_dataset(session: Session) -> dict[str, Any]:
 
 
 def export_bytes(
-    session: Session, *, with_audit: bool = False, exported_at: datetime = EXPORTED_AT
+    session: Session,
+    *,
+    with_audit: bool = False,
+    exported_at: datetime = EXPORTED_AT,
+    progress: ProgressCallback | None = None,
 ) -> bytes:
     buffer = io.BytesIO()
-    export_json(session, buffer, with_audit=with_audit, exported_at=exported_at)
+    export_json(session, buffer, with_audit=with_audit, exported_at=exported_at, progress=progress)
     return buffer.getvalue()
 
 
-def import_bytes(session: Session, data: bytes, tmp_path: Path) -> ImportReport:
+def import_bytes(
+    session: Session, data: bytes, tmp_path: Path, *, progress: ProgressCallback | None = None
+) -> ImportReport:
     path = tmp_path / f"import-{uuid.uuid4().hex}.json"
     path.write_bytes(data)
-    return import_json(session, path)
+    return import_json(session, path, progress=progress)
 
 
 def capture_seed(engine: Engine) -> dict[str, list[dict[str, Any]]]:

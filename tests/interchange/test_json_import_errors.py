@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 
 from tests.conftest import table_counts
@@ -228,3 +228,35 @@ def test_imported_users_must_set_a_password(
     import_bytes(session, encode(document), tmp_path)
     user = session.execute(select(UserAccount)).scalar_one()
     assert (user.password_hash, user.must_change_password) == ("", True)
+
+
+def sqlite_indexes(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as connection:
+        statement = text("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+        return [(name, sql) for name, sql in connection.execute(statement)]
+
+
+def test_a_row_the_database_refuses_writes_nothing(
+    document: dict[str, Any], session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    # Neither a person nor an organisation: only the database's check constraint says no.
+    document["involvement"][0].update(person_id=None, organisation_id=None)
+    indexes = sqlite_indexes(engine) if engine.dialect.name == "sqlite" else []
+    message = refused(session, engine, encode(document), tmp_path)
+    assert message.startswith("the database refused the file: ")
+    if indexes:
+        assert sqlite_indexes(engine) == indexes
+
+
+def test_an_import_into_empty_tables_keeps_their_indexes_and_counts_them(
+    document: dict[str, Any], session: Session, engine: Engine, tmp_path: Path
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("indexes are rebuilt and statistics refreshed on SQLite only")
+    indexes = sqlite_indexes(engine)
+    import_bytes(session, encode(document), tmp_path)
+    session.commit()
+    assert sqlite_indexes(engine) == indexes
+    with engine.connect() as connection:
+        analysed = connection.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars()
+        assert {"incident", "involvement"} <= set(analysed)

@@ -8,14 +8,12 @@ bury the real history. Everything else (UUIDs, timestamps) comes from the seed, 
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import select, text
 from sqlmodel import Session, SQLModel, col
 
 from tracker.demo.synthetic_dates import LAST_YEAR, end_after, random_fuzzy_date, year_of
@@ -23,13 +21,13 @@ from tracker.demo.synthetic_world import Row, World, WorldBuilder, random_name
 from tracker.domain.dates import DatePrecision, DateQualifier, FuzzyDate
 from tracker.domain.errors import InvalidInput
 from tracker.domain.text import fold_for_search
+from tracker.interchange.bulk import bulk_insert, larger_sqlite_cache
 from tracker.models import AuditEntry, Incident, Person
 from tracker.models.base import TimestampedRecord
 from tracker.services.audit import add_audit_entry
 from tracker.services.codes import highest_number
 
 BATCH_SIZE = 5_000
-SQLITE_CACHE_KIB = 256 * 1024
 # Timestamps count up from here, one second per record, so reruns give identical rows.
 BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 TYPE_WEIGHTS = {
@@ -473,31 +471,6 @@ class Generator:
                 self.counts[table] += len(rows)
 
 
-def bulk_insert(session: Session, table: Table, defaults: Row, rows: list[Row]) -> None:
-    """insert(table) compiled once, each column's own bind processor applied in one loop, then
-    the driver's executemany: per-row statement bookkeeping cost more than SQLite itself."""
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = list(table.columns)
-    processors = [(column.key, column.type.bind_processor(dialect)) for column in columns]
-    statement = str(
-        insert(table).compile(dialect=dialect, column_keys=[column.key for column in columns])
-    )
-    values = [
-        tuple(convert(row.get(key, defaults.get(key)), processor) for key, processor in processors)
-        for row in rows
-    ]
-    if not dialect.positional:
-        keys = [column.key for column in columns]
-        connection.exec_driver_sql(statement, [dict(zip(keys, row, strict=True)) for row in values])
-        return
-    connection.exec_driver_sql(statement, values)
-
-
-def convert(value: Any, processor: Callable[[Any], Any] | None) -> Any:
-    return value if processor is None else processor(value)
-
-
 LAST_DAY = date(LAST_YEAR, 12, 31)
 
 
@@ -534,21 +507,6 @@ def check_not_generated(session: Session, run_id: uuid.UUID, seed: int) -> None:
         raise InvalidInput(
             f"Synthetic data for seed {seed} is already in this database; choose another seed."
         )
-
-
-@contextmanager
-def larger_sqlite_cache(session: Session) -> Iterator[None]:
-    """Random UUID keys touch pages all over each index; a bigger cache keeps SQLite fast."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
 
 
 def write_batches(

@@ -1,5 +1,6 @@
 """The FuzzyDate value: bounds, precision and qualifier, their invariants and spans."""
 
+import contextlib
 import re
 from calendar import monthrange
 from collections.abc import Mapping
@@ -162,8 +163,9 @@ def _date_field(data: Mapping[str, object], key: str) -> date | None:
 
 def _enum_field(kind: type[_EnumT], data: Mapping[str, object], key: str) -> _EnumT:
     value = data[key]
-    if isinstance(value, str) and value in {member.value for member in kind}:
-        return kind(value)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return kind(value)
     raise InvalidDate(f"Stored date field {key} has an unknown value {value!r}.")
 
 

@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.text import fold_for_search
+from tracker.interchange.progress import Progress, ProgressCallback
 from tracker.interchange.tables import section_table
 from tracker.models import (
     Campaign,
@@ -62,6 +63,9 @@ PLACE_FIELD = "place"
 INTEGER_FIELDS = frozenset({"reported_victims_min", "reported_victims_max"})
 IMPORT_FIELDS = (DRAFT_FIELDS - {"place_id"}) | {PLACE_FIELD}
 MAX_CSV_BYTES = 64 * 2**20
+EXPORT_BATCH = 1000
+# Each row goes through record_incident (checks, audit), so fewer make a visible step.
+IMPORT_BATCH = 100
 
 
 # --- export --------------------------------------------------------------------------------
@@ -73,19 +77,30 @@ def guard_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def export_incidents_csv(session: Session, handle: BinaryIO) -> int:
-    """Write live incidents by code as UTF-8 CSV (with a BOM for spreadsheets); return the count."""
+def export_incidents_csv(
+    session: Session, handle: BinaryIO, *, progress: ProgressCallback | None = None
+) -> int:
+    """Write live incidents by code as UTF-8 CSV (with a BOM for spreadsheets); return the count.
+
+    Calls progress(done, total) every EXPORT_BATCH rows, lastly with (count, count).
+    """
+    counter = Progress(progress, total=count_live_incidents(session), batch=EXPORT_BATCH)
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     context = ExportContext.load(session)
-    count = 0
     for incident in live_incidents(session):
         writer.writerow([guard_cell(value) for value in context.row_of(incident)])
-        count += 1
+        counter.advance()
     text.flush()
     text.detach()
-    return count
+    counter.finish()
+    return counter.done
+
+
+def count_live_incidents(session: Session) -> int:
+    statement = select(func.count()).where(Incident.deleted_at.is_(None))  # type: ignore[union-attr]
+    return int(session.execute(statement.select_from(Incident)).scalar_one())
 
 
 def live_incidents(session: Session) -> Iterator[Incident]:
@@ -273,11 +288,17 @@ class CsvImportReport:
 
 
 def import_incidents_csv(
-    session: Session, path: Path, *, mapping_path: Path, dry_run: bool
+    session: Session,
+    path: Path,
+    *,
+    mapping_path: Path,
+    dry_run: bool,
+    progress: ProgressCallback | None = None,
 ) -> CsvImportReport:
     """Create one incident per row through record_incident, so each is checked and audited.
 
     A dry run reports what would be created and every row's problems, and writes nothing.
+    Calls progress(rows done, rows) every IMPORT_BATCH rows, lastly with (rows, rows).
     Raises InvalidInput listing the problems (nothing written) when any row has one.
     """
     mapping = load_mapping(mapping_path)
@@ -286,9 +307,12 @@ def import_incidents_csv(
     if missing:
         raise InvalidInput(f"{path.name}: no column {missing[0]!r} (the mapping names it)")
     report = CsvImportReport(dry_run=dry_run)
+    counter = Progress(progress, total=len(rows), batch=IMPORT_BATCH)
     savepoint = session.begin_nested()
     for number, row in rows:
         import_row(session, mapping, dict(zip(header, row, strict=False)), number, report)
+        counter.advance()
+    counter.finish()
     if dry_run or report.problems:
         savepoint.rollback()
     else:

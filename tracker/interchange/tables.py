@@ -174,20 +174,9 @@ def dump_record(record: dict[str, Any]) -> str:
 # --- reading -------------------------------------------------------------------------------
 
 
-def from_json_value(column: Column[Any], value: Any) -> Any:
-    """A column value from its interchange form.
-
-    Raises FieldProblem saying what is wrong with it.
-    """
-    if value is None:
-        if not column.nullable:
-            raise FieldProblem("must not be null")
-        return None
-    return _READERS[kind_of(column)](column, value)
-
-
 def reader_for(column: Column[Any]) -> Any:
-    """The function reading a non-null value of this column (see from_json_value)."""
+    """The function reading a non-null value of this column; raises FieldProblem saying what is
+    wrong with the value."""
     return _READERS[kind_of(column)]
 
 

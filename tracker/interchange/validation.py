@@ -1,54 +1,54 @@
-"""Check a whole interchange document, against itself and the database, before any write."""
+"""Read and check each section of an interchange document, column by column or record by record."""
 
-import uuid
+import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
+from importlib import resources
 from typing import Any, NoReturn
 
-from sqlalchemy import Column, Table, UniqueConstraint, func, select, tuple_
-from sqlmodel import Session
+import fastjsonschema
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
 
 from tracker.domain.dates import DatePrecision, DateQualifier, FuzzyDate, validate_date_order
 from tracker.domain.errors import InvalidDate, InvalidInput
+from tracker.interchange.bulk import convert
+from tracker.interchange.columns import (
+    ColumnReader,
+    NeedsRecordCheck,
+    Reading,
+    check_not_future,
+    column_drivers,
+    column_readers,
+    fast_section,
+)
 from tracker.interchange.tables import (
-    AUDIT_SECTION,
+    FUZZY_DATE_PARTS,
     FieldProblem,
     all_section_names,
-    exported_columns,
     fuzzy_date_prefixes,
-    kind_of,
-    reader_for,
     section_table,
-    without_withheld_changes,
 )
-from tracker.services.integrity import VOCABULARY_COLUMNS, is_known_code
 
-# Which codes each coded column draws from; user roles draw from the role table.
-CODED_COLUMNS: dict[tuple[str, str], str] = {
-    **VOCABULARY_COLUMNS,
-    ("user_role", "role_code"): "role",
-}
-# Dates that may lie ahead: a computed ECtHR deadline, and the upper bound of a range said
-# before it ended ("2025" said in June 2025).
-FUTURE_ALLOWED = frozenset({("legal_action", "deadline_on")})
-# Clocks and time zones differ between instances; a day's slack avoids false alarms.
-FUTURE_TOLERANCE = timedelta(days=1)
+SCHEMA_FILE = "interchange.schema.json"
 QUERY_CHUNK = 900
 
 Rows = list[dict[str, Any]]
 
 
-@dataclass
-class SectionPlan:
-    """What importing one section will do: insert, update (a newer version), or leave alone."""
+@dataclass(frozen=True)
+class Section:
+    """One checked section: its values as in the file, and as the driver will take them."""
 
     name: str
     table: Table
-    new_rows: Rows = field(default_factory=list)
-    updated_rows: Rows = field(default_factory=list)
-    unchanged: int = 0
+    records: Sequence[dict[str, Any]]
+    # Interchange values by column: UUIDs in their one lower-case form, so text compares.
+    columns: dict[str, Sequence[Any]]
+    # One tuple per record, in column_readers order.
+    rows: list[tuple[Any, ...]]
 
 
 def path_of(section: str, index: int, column: str | None = None) -> str:
@@ -64,70 +64,116 @@ def chunks(values: Sequence[Any], size: int = QUERY_CHUNK) -> Iterator[Sequence[
         yield values[start : start + size]
 
 
-def plan_import(session: Session, document: dict[str, Any], *, now: datetime) -> list[SectionPlan]:
-    """Parse and check every record; decide per record whether it is new, newer or present.
+def read_section(
+    name: str, records: Sequence[Any], *, dialect: Dialect, reading: Reading
+) -> Section:
+    """A section checked a column at a time, or record by record when that cannot vouch for it.
 
-    Raises InvalidInput naming the JSON path of the first bad record; nothing is written.
+    Raises InvalidInput naming the JSON path of the section's first bad record.
     """
-    names = [name for name in all_section_names(with_audit=True) if name in document]
-    parsed = {name: parse_section(name, document[name], now=now) for name in names}
-    check_duplicate_ids(parsed)
-    file_ids = {name: {row["id"] for row in rows} for name, rows in parsed.items()}
-    codes = known_codes(session, parsed)
-    for name in names:
-        check_codes(name, parsed[name], codes)
-        check_references(session, name, parsed[name], file_ids)
-        check_unique_values(session, name, parsed[name])
-    plans = [plan_section(session, name, parsed[name]) for name in names]
-    return [renumber_audit(session, plan) if plan.name == AUDIT_SECTION else plan for plan in plans]
+    try:
+        columns, rows = section_by_columns(name, records, dialect, reading)
+    except NeedsRecordCheck:
+        columns, rows = section_by_records(name, records, dialect, reading)
+    return Section(name, section_table(name), records, columns, rows)
+
+
+def section_by_columns(
+    name: str, records: Sequence[Any], dialect: Dialect, reading: Reading
+) -> tuple[dict[str, Sequence[Any]], list[tuple[Any, ...]]]:
+    """The fast path: each column at once, then the date groups; raises NeedsRecordCheck."""
+    columns, rows = fast_section(name, records, dialect, reading)
+    check_date_groups(name, columns)
+    return columns, rows
+
+
+def section_by_records(
+    name: str, records: Sequence[Any], dialect: Dialect, reading: Reading
+) -> tuple[dict[str, Sequence[Any]], list[tuple[Any, ...]]]:
+    """The slow path, which names problems: the JSON Schema, then each value, record by record."""
+    table = section_table(name)
+    validate = record_validator(name)
+    typed = [
+        checked_record(validate, table, name, index, record, now=reading.now)
+        for index, record in enumerate(records)
+    ]
+    pairs = list(zip(column_readers(name), column_drivers(name, dialect), strict=True))
+    rows = [
+        tuple(convert(row[reader.name], driver.processor) for reader, driver in pairs)
+        for row in typed
+    ]
+    columns: dict[str, Sequence[Any]] = {
+        reader.name: [record.get(reader.name) for record in records] for reader, _ in pairs
+    }
+    return columns, rows
+
+
+def checked_record(
+    validate: Callable[..., Any],
+    table: Table,
+    section: str,
+    index: int,
+    record: Any,
+    *,
+    now: datetime,
+) -> dict[str, Any]:
+    try:
+        validate(record, name_prefix=path_of(section, index))
+    except fastjsonschema.JsonSchemaValueException as error:
+        raise schema_problem(error) from None
+    return parse_record(table, section, index, record, now=now)
+
+
+# --- the JSON Schema, compiled per section -------------------------------------------------
+
+
+@cache
+def shipped_schema() -> dict[str, Any]:
+    text = resources.files("tracker.interchange").joinpath(SCHEMA_FILE).read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+@cache
+def envelope_validator() -> Callable[..., Any]:
+    """The shipped schema less its records: header fields, known sections, each an array."""
+    schema = {key: value for key, value in shipped_schema().items() if key != "$defs"}
+    names = all_section_names(with_audit=True)
+    schema["properties"] = {
+        key: {"type": "array"} if key in names else value
+        for key, value in schema["properties"].items()
+    }
+    return fastjsonschema.compile(schema)
+
+
+@cache
+def record_validator(name: str) -> Callable[..., Any]:
+    return fastjsonschema.compile(shipped_schema()["$defs"][name])
+
+
+def validate_envelope(document: dict[str, Any]) -> None:
+    """Raises InvalidInput for a missing header, an unknown section or one that is no array."""
+    try:
+        envelope_validator()(document, name_prefix="$")
+    except fastjsonschema.JsonSchemaValueException as error:
+        raise schema_problem(error) from None
+
+
+def schema_problem(error: fastjsonschema.JsonSchemaValueException) -> InvalidInput:
+    name = str(error.name)
+    return InvalidInput(f"{name}: {str(error.message).removeprefix(name).strip()}")
 
 
 # --- one record at a time ------------------------------------------------------------------
 
 
-def parse_section(name: str, records: list[dict[str, Any]], *, now: datetime) -> Rows:
-    table = section_table(name)
-    return [
-        parse_record(table, name, index, record, now=now) for index, record in enumerate(records)
-    ]
-
-
-@dataclass(frozen=True)
-class ColumnReader:
-    """How one column's values are read and checked, worked out once per table."""
-
-    column: Column[Any]
-    read: Callable[[Column[Any], Any], Any]
-    # Which future check applies: "datetime", "date", "fuzzy_date", or None.
-    future_kind: str | None
-
-
-@cache
-def column_readers(table_name: str) -> tuple[ColumnReader, ...]:
-    columns = exported_columns(section_table(table_name))
-    return tuple(
-        ColumnReader(
-            column=column,
-            read=reader_for(column),
-            future_kind=None if may_be_future(column) else future_kind_of(column),
-        )
-        for column in columns
-    )
-
-
 @cache
 def known_fields(table_name: str) -> frozenset[str]:
-    return frozenset(reader.column.name for reader in column_readers(table_name))
+    return frozenset(reader.name for reader in column_readers(table_name))
 
 
 @cache
 def date_groups(table_name: str) -> tuple[str, ...]:
     return tuple(fuzzy_date_prefixes(section_table(table_name)))
-
-
-def future_kind_of(column: Column[Any]) -> str | None:
-    kind = kind_of(column)
-    return kind if kind in {"datetime", "date", "fuzzy_date"} else None
 
 
 def parse_record(
@@ -141,9 +187,9 @@ def parse_record(
     values = {}
     for reader in readers:
         try:
-            values[reader.column.name] = parse_value(reader, record, now=now)
+            values[reader.name] = parse_value(reader, record, now=now)
         except FieldProblem as problem:
-            fail_at(path_of(section, index, reader.column.name), str(problem))
+            fail_at(path_of(section, index, reader.name), str(problem))
     check_fuzzy_groups(table, section, index, values)
     return values
 
@@ -161,18 +207,42 @@ def parse_value(reader: ColumnReader, record: dict[str, Any], *, now: datetime) 
     return parsed
 
 
-def check_not_future(kind: str, value: Any, *, now: datetime) -> None:
-    """Raises FieldProblem for a moment or a first possible day still to come."""
-    latest_allowed = now + FUTURE_TOLERANCE
-    if kind == "datetime" and value > latest_allowed:
-        raise FieldProblem(f"is in the future ({value.isoformat()})")
-    day = value.earliest if kind == "fuzzy_date" else value if kind == "date" else None
-    if day is not None and day > latest_allowed.date():
-        raise FieldProblem(f"is in the future ({day.isoformat()})")
+def check_date_groups(name: str, columns: dict[str, Sequence[Any]]) -> None:
+    """check_fuzzy_groups for columns checked the fast way; raises NeedsRecordCheck on a problem."""
+    prefixes = date_groups(name)
+    if not prefixes:
+        return
+    try:
+        dates = {prefix: group_dates(name, prefix, columns) for prefix in prefixes}
+        starts = dates.get("start", [])
+        for start, end in zip(starts, dates.get("end", [None] * len(starts)), strict=True):
+            if start is not None:
+                validate_date_order(start, end)
+    except (InvalidInput, InvalidDate):
+        raise NeedsRecordCheck from None
 
 
-def may_be_future(column: Column[Any]) -> bool:
-    return column.name.endswith("_latest") or (column.table.name, column.name) in FUTURE_ALLOWED
+def group_dates(name: str, prefix: str, columns: dict[str, Sequence[Any]]) -> list[Any]:
+    """The FuzzyDate each record's group holds; a group seen before is not built again."""
+    names = [f"{prefix}_{part}" for part in FUZZY_DATE_PARTS]
+    built: dict[tuple[Any, ...], FuzzyDate | None] = {}
+    dates = []
+    for index, group in enumerate(zip(*(columns[column] for column in names), strict=True)):
+        if group not in built:
+            values = dict(zip(names, typed_group(group), strict=True))
+            built[group] = fuzzy_from_columns(values, prefix, path_of(name, index))
+        dates.append(built[group])
+    return dates
+
+
+def typed_group(group: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A group's bounds as dates (their form is already checked); text, precision stay text."""
+    text, earliest, latest, precision, qualifier = group
+    return (text, day_or_none(earliest), day_or_none(latest), precision, qualifier)
+
+
+def day_or_none(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
 
 
 def check_fuzzy_groups(table: Table, section: str, index: int, values: dict[str, Any]) -> None:
@@ -218,230 +288,12 @@ def fuzzy_from_columns(values: dict[str, Any], prefix: str, path: str) -> FuzzyD
 
 
 def enum_value(kind: type[DatePrecision] | type[DateQualifier], value: Any, path: str) -> Any:
-    known = [member.value for member in kind]
+    known = enum_values(kind)
     if value not in known:
         fail_at(path, f"unknown value {value!r}; known: {', '.join(known)}")
     return kind(value)
 
 
-# --- across records and against the database -----------------------------------------------
-
-
-def check_duplicate_ids(parsed: dict[str, Rows]) -> None:
-    """A UUID names one record: twice in the file is an error, whichever sections hold it."""
-    seen: dict[uuid.UUID, str] = {}
-    for name, rows in parsed.items():
-        for index, row in enumerate(rows):
-            here = path_of(name, index, "id")
-            earlier = seen.setdefault(row["id"], here)
-            if earlier != here:
-                fail_at(here, f"duplicated UUID {row['id']} (also at {earlier})")
-
-
-def known_codes(session: Session, parsed: dict[str, Rows]) -> dict[str, set[str]]:
-    """Vocabulary codes (and role codes) in the database or in the file."""
-    codes: dict[str, set[str]] = {}
-    pairs = [
-        *session.execute(
-            select(
-                section_table("vocabulary_term").c.vocabulary,
-                section_table("vocabulary_term").c.code,
-            )
-        ).tuples(),
-        *((row["vocabulary"], row["code"]) for row in parsed.get("vocabulary_term", [])),
-    ]
-    roles = [
-        *session.execute(select(section_table("role").c.code)).scalars(),
-        *(row["code"] for row in parsed.get("role", [])),
-    ]
-    for vocabulary, code in [*pairs, *(("role", code) for code in roles)]:
-        codes.setdefault(vocabulary, set()).add(code)
-    return codes
-
-
-def check_codes(name: str, rows: Rows, codes: dict[str, set[str]]) -> None:
-    """Raises InvalidInput for a coded column holding a code no vocabulary has."""
-    for (table_name, column), vocabulary in CODED_COLUMNS.items():
-        if table_name != name:
-            continue
-        for index, row in enumerate(rows):
-            for code in codes_in(row[column]):
-                if not isinstance(code, str) or not is_known_code(vocabulary, code, codes):
-                    fail_at(
-                        path_of(name, index, column),
-                        f"unknown {vocabulary.replace('_', ' ')} code {code!r}",
-                    )
-
-
-def codes_in(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def check_references(
-    session: Session, name: str, rows: Rows, file_ids: dict[str, set[uuid.UUID]]
-) -> None:
-    """Every foreign key must resolve within the file or the database."""
-    table = section_table(name)
-    for foreign_key in sorted(table.foreign_keys, key=lambda key: key.parent.name):
-        column, target = foreign_key.parent.name, foreign_key.column.table
-        wanted: dict[uuid.UUID, int] = {}
-        for index, row in enumerate(rows):
-            value = row[column]
-            if value is not None and value not in file_ids.get(target.name, ()):
-                wanted.setdefault(value, index)
-        found = existing_ids(session, target, list(wanted))
-        for value, index in wanted.items():
-            if value not in found:
-                fail_at(
-                    path_of(name, index, column),
-                    f"refers to {target.name} {value}, "
-                    "which is neither in the file nor in the database",
-                )
-
-
-def existing_ids(session: Session, table: Table, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    found: set[uuid.UUID] = set()
-    for chunk in chunks(ids):
-        found.update(session.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
-    return found
-
-
-def unique_column_sets(table: Table) -> list[tuple[str, ...]]:
-    """The column sets a unique constraint covers (the primary key aside)."""
-    sets = {
-        tuple(column.name for column in constraint.columns)
-        for constraint in table.constraints
-        if isinstance(constraint, UniqueConstraint)
-    }
-    sets.update((column.name,) for column in table.columns if column.unique)
-    return sorted(sets)
-
-
-def check_unique_values(session: Session, name: str, rows: Rows) -> None:
-    """A unique value (incident code, username...) may not repeat in the file or clash with the
-    database under another UUID."""
-    table = section_table(name)
-    for columns in unique_column_sets(table):
-        owners: dict[tuple[Any, ...], tuple[uuid.UUID, int]] = {}
-        for index, row in enumerate(rows):
-            key = tuple(row[column] for column in columns)
-            if None in key:
-                continue
-            if key in owners:
-                fail_at(
-                    path_of(name, index, columns[0]),
-                    f"{'+'.join(columns)} repeats {path_of(name, owners[key][1])}",
-                )
-            owners[key] = (row["id"], index)
-        check_unique_in_database(session, table, name, columns, owners)
-
-
-def check_unique_in_database(
-    session: Session,
-    table: Table,
-    name: str,
-    columns: tuple[str, ...],
-    owners: dict[tuple[Any, ...], tuple[uuid.UUID, int]],
-) -> None:
-    key_columns = [table.c[column] for column in columns]
-    key_of = tuple_(*key_columns) if len(key_columns) > 1 else key_columns[0]
-    keys = list(owners)
-    for chunk in chunks(keys):
-        values = chunk if len(key_columns) > 1 else [key[0] for key in chunk]
-        statement = select(table.c.id, *key_columns).where(key_of.in_(values))
-        for row in session.execute(statement):
-            record_id, index = owners[tuple(row[1:])]
-            if row[0] != record_id:
-                fail_at(
-                    path_of(name, index, columns[0]),
-                    f"{'+'.join(columns)} already belongs to {name} {row[0]} in the database",
-                )
-
-
-# --- what to do with each record -----------------------------------------------------------
-
-
-def plan_section(session: Session, name: str, rows: Rows) -> SectionPlan:
-    """New rows are inserted; a present UUID is skipped if identical, updated if the file holds
-    a newer version, kept if the database's is newer; same version, other content: refused."""
-    table = section_table(name)
-    plan = SectionPlan(name=name, table=table)
-    existing = existing_rows(session, table, [row["id"] for row in rows])
-    for index, row in enumerate(rows):
-        current = existing.get(row["id"])
-        if current is not None and name == AUDIT_SECTION:
-            current = without_withheld_changes(current)
-        if current is None:
-            plan.new_rows.append(row)
-        elif all(current[column] == value for column, value in row.items()):
-            plan.unchanged += 1
-        elif "version" in row and row["version"] != current["version"]:
-            add_newer(plan, row, current)
-        else:
-            fail_at(
-                path_of(name, index, "id"),
-                f"{name} {row['id']} already exists with different content",
-            )
-    plan.new_rows = parents_first(table, plan.new_rows)
-    return plan
-
-
-def add_newer(plan: SectionPlan, row: dict[str, Any], current: dict[str, Any]) -> None:
-    if row["version"] > current["version"]:
-        plan.updated_rows.append(row)
-    else:
-        plan.unchanged += 1
-
-
-def existing_rows(
-    session: Session, table: Table, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, Any]]:
-    found: dict[uuid.UUID, dict[str, Any]] = {}
-    for chunk in chunks(ids):
-        for row in session.execute(select(table).where(table.c.id.in_(chunk))):
-            found[row.id] = dict(row._mapping)
-    return found
-
-
-def parents_first(table: Table, rows: Rows) -> Rows:
-    """Order rows so one referring to another of the same table comes after it.
-
-    Raises InvalidInput when records refer to each other in a cycle.
-    """
-    self_columns = [key.parent.name for key in table.foreign_keys if key.column.table is table]
-    if not self_columns:
-        return rows
-    pending = {row["id"]: row for row in rows}
-    ordered: Rows = []
-    while pending:
-        ready = [
-            row
-            for row in pending.values()
-            if not any(row[column] in pending for column in self_columns)
-        ]
-        if not ready:
-            raise InvalidInput(f"$.{table.name}: records refer to each other in a cycle")
-        ordered.extend(ready)
-        for row in ready:
-            del pending[row["id"]]
-    return ordered
-
-
-def renumber_audit(session: Session, plan: SectionPlan) -> SectionPlan:
-    """Keep imported audit sequence numbers unless they clash; then append after the last."""
-    table = plan.table
-    sequences = [row["sequence"] for row in plan.new_rows if row["sequence"] is not None]
-    clashes = any(
-        session.execute(select(table.c.id).where(table.c.sequence.in_(chunk))).first()
-        for chunk in chunks(sequences)
-    )
-    if not clashes:
-        return plan
-    start = session.execute(select(func.max(table.c.sequence))).scalar() or 0
-    ordered = sorted(plan.new_rows, key=lambda row: (row["sequence"] is None, row["sequence"] or 0))
-    plan.new_rows = [
-        {**row, "sequence": start + position} for position, row in enumerate(ordered, start=1)
-    ]
-    return plan
+@cache
+def enum_values(kind: type[DatePrecision] | type[DateQualifier]) -> tuple[str, ...]:
+    return tuple(member.value for member in kind)

@@ -1,0 +1,209 @@
+"""Decide, record by record, what an import does: insert, update to a newer version, or skip."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session
+
+from tracker.domain.errors import InvalidInput
+from tracker.interchange.bulk import bind_processor, convert
+from tracker.interchange.columns import Reading, column_readers
+from tracker.interchange.references import check_across_records
+from tracker.interchange.tables import (
+    AUDIT_SECTION,
+    IMPORT_DEFAULTS,
+    all_section_names,
+    without_withheld_changes,
+)
+from tracker.interchange.validation import (
+    Rows,
+    Section,
+    chunks,
+    fail_at,
+    parse_record,
+    path_of,
+    read_section,
+)
+
+
+@dataclass
+class SectionPlan:
+    """What importing one section will do: insert, update (a newer version), or leave alone."""
+
+    name: str
+    table: Table
+    # The columns of each new row, in order.
+    keys: tuple[str, ...]
+    # Driver values, parents before children.
+    new_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    # Python values by column.
+    updated_rows: Rows = field(default_factory=list)
+    unchanged: int = 0
+    # The table held no rows before: nothing in it to compare with or to keep indexed.
+    was_empty: bool = False
+
+
+def plan_import(session: Session, document: dict[str, Any], *, now: datetime) -> list[SectionPlan]:
+    """Parse and check every record; decide per record whether it is new, newer or present.
+
+    Raises InvalidInput naming the JSON path of the first bad record; nothing is written.
+    """
+    dialect = session.connection().dialect
+    reading = Reading.at(now)
+    sections = {
+        name: read_section(name, document[name], dialect=dialect, reading=reading)
+        for name in all_section_names(with_audit=True)
+        if name in document
+    }
+    filled = check_across_records(session, sections)
+    plans = [
+        plan_section(session, section, dialect, now=now, filled=section.name in filled)
+        for section in sections.values()
+    ]
+    return [renumber_audit(session, plan) if plan.name == AUDIT_SECTION else plan for plan in plans]
+
+
+def plan_section(
+    session: Session, section: Section, dialect: Dialect, *, now: datetime, filled: bool
+) -> SectionPlan:
+    """New rows are inserted; a present UUID is skipped if identical, updated if the file holds
+    a newer version, kept if the database's is newer; same version, other content: refused."""
+    plan = SectionPlan(
+        name=section.name,
+        table=section.table,
+        keys=insert_keys(section.table),
+        was_empty=not filled,
+    )
+    new = list(range(len(section.rows)))
+    if filled:
+        new = compare_present(plan, section, existing_rows(session, section), now=now)
+    complete = row_completer(section.table, dialect)
+    plan.new_rows = [complete(section.rows[index]) for index in parents_first(section, new)]
+    return plan
+
+
+def insert_keys(table: Table) -> tuple[str, ...]:
+    """The columns an import writes, in the table's order: those that travel, and the defaults
+    standing in for those that never do (a password hash)."""
+    written = {reader.name for reader in column_readers(table.name)}
+    written |= set(IMPORT_DEFAULTS.get(table.name, {}))
+    return tuple(column.name for column in table.columns if column.name in written)
+
+
+def row_completer(table: Table, dialect: Dialect) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """What turns a section's row into an insert_keys row: the defaults added, where needed."""
+    defaults = IMPORT_DEFAULTS.get(table.name, {})
+    if not defaults:
+        return same_row
+    extra = tuple(
+        convert(value, bind_processor(table.c[key], dialect)) for key, value in defaults.items()
+    )
+    held = [reader.name for reader in column_readers(table.name)] + list(defaults)
+    order = itemgetter(*(held.index(key) for key in insert_keys(table)))
+    return lambda row: order(row + extra)
+
+
+def same_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return row
+
+
+def compare_present(
+    plan: SectionPlan, section: Section, present: dict[str, dict[str, Any]], *, now: datetime
+) -> list[int]:
+    """Sort out the records the database already holds; return the indices of the others."""
+    new = []
+    for index, record_id in enumerate(section.columns["id"]):
+        current = present.get(record_id)
+        if current is None:
+            new.append(index)
+        else:
+            compare(plan, section, index, current, now=now)
+    return new
+
+
+def compare(
+    plan: SectionPlan, section: Section, index: int, current: dict[str, Any], *, now: datetime
+) -> None:
+    row = parse_record(section.table, section.name, index, section.records[index], now=now)
+    if section.name == AUDIT_SECTION:
+        current = without_withheld_changes(current)
+    if all(current[column] == value for column, value in row.items()):
+        plan.unchanged += 1
+    elif "version" in row and row["version"] != current["version"]:
+        add_newer(plan, row, current)
+    else:
+        fail_at(
+            path_of(section.name, index, "id"),
+            f"{section.name} {row['id']} already exists with different content",
+        )
+
+
+def add_newer(plan: SectionPlan, row: dict[str, Any], current: dict[str, Any]) -> None:
+    if row["version"] > current["version"]:
+        plan.updated_rows.append(row)
+    else:
+        plan.unchanged += 1
+
+
+def existing_rows(session: Session, section: Section) -> dict[str, dict[str, Any]]:
+    """The database's rows under the section's UUIDs, by UUID in its interchange form."""
+    table = section.table
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in chunks([uuid.UUID(value) for value in section.columns["id"]]):
+        for row in session.execute(select(table).where(table.c.id.in_(chunk))):
+            found[str(row.id)] = dict(row._mapping)
+    return found
+
+
+def parents_first(section: Section, indices: list[int]) -> list[int]:
+    """Order records so one referring to another of the same table comes after it.
+
+    Raises InvalidInput when records refer to each other in a cycle.
+    """
+    table = section.table
+    parents = [
+        section.columns[key.parent.name] for key in table.foreign_keys if key.column.table is table
+    ]
+    if not parents:
+        return indices
+    ids = section.columns["id"]
+    pending = {ids[index]: index for index in indices}
+    ordered: list[int] = []
+    while pending:
+        ready = [
+            index
+            for index in pending.values()
+            if not any(column[index] in pending for column in parents)
+        ]
+        if not ready:
+            raise InvalidInput(f"$.{table.name}: records refer to each other in a cycle")
+        ordered.extend(ready)
+        for index in ready:
+            del pending[ids[index]]
+    return ordered
+
+
+def renumber_audit(session: Session, plan: SectionPlan) -> SectionPlan:
+    """Keep imported audit sequence numbers unless they clash; then append after the last."""
+    table = plan.table
+    position = plan.keys.index("sequence")
+    sequences = [row[position] for row in plan.new_rows if row[position] is not None]
+    clashes = any(
+        session.execute(select(table.c.id).where(table.c.sequence.in_(chunk))).first()
+        for chunk in chunks(sequences)
+    )
+    if not clashes:
+        return plan
+    start = session.execute(select(func.max(table.c.sequence))).scalar() or 0
+    ordered = sorted(plan.new_rows, key=lambda row: (row[position] is None, row[position] or 0))
+    plan.new_rows = [
+        (*row[:position], start + number, *row[position + 1 :])
+        for number, row in enumerate(ordered, start=1)
+    ]
+    return plan
