@@ -173,3 +173,21 @@ def test_export_then_import_csv_from_the_cli(
     assert result.exit_code == 0, result.stderr
     assert "Exported 8 incidents" in result.stdout
     shutil.copy(output, tmp_path / "copy.csv")
+
+
+def test_dry_run_lists_every_problem_of_a_row(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    path.write_text(
+        "What,Date,End,Victims\nfoo,31.02.2023,2030,x\nRAID,2019,2017,\n", encoding="utf-8"
+    )
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        '[columns]\n"What" = "type"\n"Date" = "start_text"\n"End" = "end_text"\n'
+        '"Victims" = "reported_victims_min"\n',
+        encoding="utf-8",
+    )
+    report = import_incidents_csv(session, path, mapping_path=mapping, dry_run=True)
+    located = sorted((problem.row, problem.column) for problem in report.problems)
+    assert located == [(2, "Date"), (2, "End"), (2, "Victims"), (2, "What"), (3, "End")]
+    assert any("before the start" in problem.message for problem in report.problems)
+    assert session.execute(select(Incident)).first() is None

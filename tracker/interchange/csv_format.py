@@ -12,7 +12,8 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from tracker.domain.errors import InvalidInput
+from tracker.domain.dates import parse_fuzzy_date
+from tracker.domain.errors import InvalidDate, InvalidInput
 from tracker.domain.text import fold_for_search
 from tracker.interchange.progress import Progress, ProgressCallback
 from tracker.interchange.tables import section_table
@@ -26,6 +27,7 @@ from tracker.models import (
 )
 from tracker.services.incidents import DRAFT_FIELDS, IncidentDraft, record_incident
 from tracker.services.places import create_place, find_places
+from tracker.services.vocabularies import require_code, require_codes
 
 # Never real names or identity fields: CSV files travel by e-mail and USB stick.
 CSV_COLUMNS = (
@@ -359,10 +361,13 @@ def import_row(
 ) -> None:
     """Record one row's incident in its own savepoint; a refusal becomes a row problem."""
     fields_to_columns = {target: column for column, target in mapping.columns.items()}
-    try:
-        values = row_values(mapping, cells, fields_to_columns)
-    except RowValueError as error:
-        report.problems.append(RowProblem(number, error.column, str(error)))
+    values, problems = row_values(mapping, cells, number)
+    problems += [
+        problem_of(number, message, fields_to_columns)
+        for message in field_problems(session, mapping, values)
+    ]
+    if problems:
+        report.problems.extend(problems)
         return
     savepoint = session.begin_nested()
     try:
@@ -389,15 +394,53 @@ class RowValueError(ValueError):
 
 
 def row_values(
-    mapping: CsvMapping, cells: dict[str, str], fields_to_columns: dict[str, str]
-) -> dict[str, Any]:
-    """Draft values from the row's cells, value maps and defaults."""
+    mapping: CsvMapping, cells: dict[str, str], number: int
+) -> tuple[dict[str, Any], list[RowProblem]]:
+    """Draft values from the row's cells, value maps and defaults, and the cells refused."""
     values: dict[str, Any] = dict(mapping.defaults)
+    problems: list[RowProblem] = []
     for column, target in mapping.columns.items():
         cell = unguard(cells.get(column, "").strip())
-        if cell:
+        if not cell:
+            continue
+        try:
             values[target] = cell_value(mapping, target, cell, column)
-    return values
+        except RowValueError as error:
+            problems.append(RowProblem(number, error.column, str(error)))
+    return values, problems
+
+
+def field_problems(session: Session, mapping: CsvMapping, values: dict[str, Any]) -> list[str]:
+    """Every field that would be refused on its own, so a dry run lists all of a row's problems.
+
+    Checks that span fields (an end before the start, DISC without a sector) come later, when
+    the incident is recorded.
+    """
+    checks = (
+        lambda: require_code(session, "incident_type", values.get("type", ""), "type"),
+        lambda: require_codes(
+            session, "incident_type", list(values.get("secondary_types", ())), "secondary_types"
+        ),
+        lambda: check_date_text(values.get("start_text", ""), "start", mapping.reference_date),
+        lambda: check_date_text(values.get("end_text", ""), "end", mapping.reference_date),
+    )
+    messages = []
+    for check in checks:
+        try:
+            check()
+        except InvalidInput as error:
+            messages.append(str(error))
+    return messages
+
+
+def check_date_text(text: str, field_name: str, reference_date: date | None) -> None:
+    """Raises InvalidDate naming the field when a date as typed cannot be understood."""
+    if not text.strip():
+        return
+    try:
+        parse_fuzzy_date(text, reference_date=reference_date)
+    except InvalidDate as error:
+        raise InvalidDate(f"{field_name}: {error}") from None
 
 
 def cell_value(mapping: CsvMapping, target: str, cell: str, column: str) -> Any:
