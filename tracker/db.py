@@ -29,7 +29,10 @@ def is_sqlite(engine: Engine) -> bool:
 
 def make_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) -> Engine:
     """An engine for the URL, with SQLite tuned for several writers."""
-    engine = create_engine(normalise_database_url(url), echo=echo, future=True)
+    # hide_parameters: an error's message must never carry a name into a log or a terminal.
+    engine = create_engine(
+        normalise_database_url(url), echo=echo, future=True, hide_parameters=True
+    )
     if is_sqlite(engine):
         configure_sqlite(engine, busy_timeout_ms)
     return engine

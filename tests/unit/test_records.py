@@ -9,7 +9,7 @@ from sqlmodel import Session
 from tests.conftest import table_counts
 from tracker.db import unit_of_work
 from tracker.domain.errors import EditConflict, InvalidInput, RecordNotFound
-from tracker.models import AuditEntry, Place
+from tracker.models import AuditEntry, Person, Place
 from tracker.services.audit import history_of
 from tracker.services.records import (
     create_record,
@@ -161,3 +161,13 @@ def test_password_hashes_never_reach_the_audit_log(session: Session) -> None:
     assert entry.changes["password_hash"] == [None, "[hidden]"]
     assert user.password_hash not in str(entry.changes)
     assert password not in str(entry.changes)
+
+
+def test_database_errors_never_show_the_values_written(engine: Engine) -> None:
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    row = {"id": uuid.uuid4(), "pseudonym_code": "V-2017-001", "real_name": "Leyla Həsənova"}
+    with pytest.raises(IntegrityError) as caught, engine.begin() as connection:
+        connection.execute(insert(Person.__table__), [row, row])  # type: ignore[attr-defined]
+    assert "Həsənova" not in str(caught.value)
