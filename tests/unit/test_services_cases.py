@@ -27,7 +27,8 @@ from tracker.services.cases import (
     update_case,
     update_legal_action,
 )
-from tracker.services.incidents import IncidentFilters, count_incidents, delete_incident
+from tracker.services.incident_queries import IncidentFilters, count_incidents
+from tracker.services.incidents import delete_incident
 
 
 def test_codes_and_lifecycle(session: Session) -> None:

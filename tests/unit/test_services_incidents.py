@@ -8,22 +8,29 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from tests.conftest import table_counts
-from tests.factories import ACTOR_ID, TODAY, make_incident, make_place
+from tests.factories import ACTOR_ID, TODAY, make_case, make_incident, make_person, make_place
+from tracker.domain.dates import DatePrecision, DateQualifier
 from tracker.domain.errors import EditConflict, InvalidDate, InvalidInput, RecordNotFound
 from tracker.models import AuditEntry, Incident
 from tracker.services.audit import history_of
-from tracker.services.incidents import (
+from tracker.services.cases import add_incident_to_case
+from tracker.services.incident_queries import (
     DateMatch,
-    IncidentDraft,
     IncidentFilters,
+    IncidentListItem,
     count_incidents,
+    list_incidents,
+)
+from tracker.services.incidents import (
+    IncidentDraft,
     delete_incident,
     get_incident,
-    list_incidents,
     record_incident,
     restore_incident,
     update_incident,
 )
+from tracker.services.involvements import InvolvementDraft, add_involvement, remove_involvement
+from tracker.services.organisations import create_organisation
 
 
 def test_record_incident_parses_dates_and_allocates_codes(session: Session) -> None:
@@ -70,7 +77,7 @@ def test_get_update_delete_restore(session: Session) -> None:
         get_incident(session, incident.id)
     assert list_incidents(session) == []
     restore_incident(session, incident_id=incident.id, expected_version=3, actor_id=ACTOR_ID)
-    assert list_incidents(session) == [incident]
+    assert [item.id for item in list_incidents(session)] == [incident.id]
 
 
 def test_update_keeps_stored_bounds_of_dates_not_changed(session: Session) -> None:
@@ -219,8 +226,8 @@ def test_record_incident_with_blank_start_is_unknown(session: Session) -> None:
     assert incident.start_precision == "unknown" and incident.start_earliest is None
 
 
-def codes(incidents: list[Incident]) -> list[str]:
-    return [incident.code for incident in incidents]
+def codes(items: list[IncidentListItem]) -> list[str]:
+    return [item.code for item in items]
 
 
 def test_date_filter_tells_wholly_from_partly_within(session: Session) -> None:
@@ -295,3 +302,109 @@ def test_deleted_incidents_only_when_asked(session: Session) -> None:
     delete_incident(session, incident_id=incident.id, expected_version=1, actor_id=ACTOR_ID)
     assert count_incidents(session) == 0
     assert count_incidents(session, filters=IncidentFilters(include_deleted=True)) == 1
+
+
+def test_list_rows_carry_what_a_list_shows(session: Session) -> None:
+    place = make_place(session, name="Bakı")
+    incident = make_incident(
+        session, title="Raid on a bar", type="RAID", start_text="spring 2019", place_id=place.id
+    )
+    make_incident(session, start_text="2020")
+    first, second = list_incidents(session, sort="code")
+    assert first == IncidentListItem(
+        id=incident.id,
+        code="INC-000001",
+        title="Raid on a bar",
+        type="RAID",
+        start_text="spring 2019",
+        start_earliest=date(2019, 3, 1),
+        start_latest=date(2019, 5, 31),
+        start_precision="season",
+        start_qualifier="exact",
+        place_id=place.id,
+        place_name="Bakı",
+        verification_status="unverified",
+        updated_at=incident.updated_at,
+        version=1,
+        deleted_at=None,
+    )
+    assert first.start == incident.start
+    assert first.start.precision == DatePrecision.SEASON
+    assert first.start.qualifier == DateQualifier.EXACT
+    assert (second.place_id, second.place_name, second.is_deleted) == (None, None, False)
+
+
+def test_list_builds_no_orm_objects(session: Session) -> None:
+    make_incident(session, place_id=make_place(session).id)
+    session.commit()
+    session.expunge_all()
+    assert len(list_incidents(session)) == 1
+    assert len(session.identity_map) == 0
+
+
+def test_deleted_rows_are_marked_when_listed(session: Session) -> None:
+    incident = make_incident(session)
+    delete_incident(session, incident_id=incident.id, expected_version=1, actor_id=ACTOR_ID)
+    (item,) = list_incidents(session, filters=IncidentFilters(include_deleted=True))
+    assert item.is_deleted and item.version == 2
+
+
+def test_people_and_case_filters(session: Session) -> None:
+    unit = create_organisation(
+        session,
+        name="Police",
+        kind="police_station",
+        perpetrator_type="state_agent",
+        state_relation="state",
+        actor_id=ACTOR_ID,
+    )
+    officer, victim = make_person(session, role_letter="P"), make_person(session)
+    first, second, third = make_incident(session), make_incident(session), make_incident(session)
+    perpetrator = InvolvementDraft(
+        role="alleged_perpetrator",
+        person_id=officer.id,
+        perpetrator_type="state_agent",
+        unit_organisation_id=unit.id,
+    )
+    add_involvement(session, incident_id=first.id, actor_id=ACTOR_ID, draft=perpetrator)
+    add_involvement(
+        session,
+        incident_id=second.id,
+        actor_id=ACTOR_ID,
+        draft=InvolvementDraft(role="victim", person_id=victim.id),
+    )
+    removed = add_involvement(session, incident_id=third.id, actor_id=ACTOR_ID, draft=perpetrator)
+    remove_involvement(session, involvement_id=removed.id, expected_version=1, actor_id=ACTOR_ID)
+    case = make_case(session)
+    add_incident_to_case(session, case_id=case.id, incident_id=third.id, actor_id=ACTOR_ID)
+
+    def listed(filters: IncidentFilters) -> list[str]:
+        return codes(list_incidents(session, filters=filters, sort="code"))
+
+    assert listed(IncidentFilters(perpetrator_type="state_agent")) == ["INC-000001"]
+    assert listed(IncidentFilters(perpetrator_type="family_member")) == []
+    assert listed(IncidentFilters(organisation_id=unit.id)) == ["INC-000001"]
+    assert listed(IncidentFilters(person_id=officer.id)) == ["INC-000001"]
+    assert listed(IncidentFilters(person_id=victim.id)) == ["INC-000002"]
+    assert listed(IncidentFilters(case_id=case.id)) == ["INC-000003"]
+    assert listed(IncidentFilters(case_id=case.id, type="RAID")) == []
+    assert count_incidents(session, filters=IncidentFilters(person_id=officer.id)) == 1
+
+
+def test_list_shows_changes_not_yet_flushed(session: Session) -> None:
+    incident = make_incident(session, title="before")
+    incident.title = "after"
+    assert [item.title for item in list_incidents(session)] == ["after"]
+    with session.no_autoflush:
+        incident.title = "held back"
+        assert [item.title for item in list_incidents(session)] == ["after"]
+
+
+def test_one_statement_serves_every_value(session: Session) -> None:
+    make_incident(session, type="RAID")
+    make_incident(session, type="DET")
+    assert codes(list_incidents(session, filters=IncidentFilters(type="RAID"))) == ["INC-000001"]
+    assert codes(list_incidents(session, filters=IncidentFilters(type="DET"))) == ["INC-000002"]
+    assert count_incidents(session, filters=IncidentFilters(type="HATE")) == 0
+    assert codes(list_incidents(session, sort="code", limit=1)) == ["INC-000001"]
+    assert codes(list_incidents(session, sort="code", limit=1, offset=1)) == ["INC-000002"]

@@ -11,7 +11,7 @@ from tests.conftest import table_counts
 from tests.factories import ACTOR_ID, make_incident, make_person
 from tracker.domain.errors import EditConflict, InvalidInput
 from tracker.models import Incident, Organisation, Person
-from tracker.services.incidents import IncidentFilters, list_incidents
+from tracker.services.incident_queries import IncidentFilters, list_incidents
 from tracker.services.involvements import (
     InvolvementDraft,
     add_involvement,
@@ -93,10 +93,13 @@ def test_perpetrator_and_organisation_filters(session: Session) -> None:
             role="alleged_perpetrator", person_id=person.id, perpetrator_type="family_member"
         ),
     )
-    by_type = IncidentFilters(perpetrator_type="state_agent")
-    assert list_incidents(session, filters=by_type) == [first]
-    assert list_incidents(session, filters=IncidentFilters(organisation_id=unit.id)) == [first]
-    assert list_incidents(session, filters=IncidentFilters(person_id=person.id)) == [second]
+
+    def listed(filters: IncidentFilters) -> list[uuid.UUID]:
+        return [item.id for item in list_incidents(session, filters=filters)]
+
+    assert listed(IncidentFilters(perpetrator_type="state_agent")) == [first.id]
+    assert listed(IncidentFilters(organisation_id=unit.id)) == [first.id]
+    assert listed(IncidentFilters(person_id=person.id)) == [second.id]
 
 
 def scene(session: Session) -> tuple[Incident, Person, Organisation]:

@@ -116,7 +116,9 @@ class Involvement(TimestampedRecord, table=True):
     outcome: str = long_text_field()
     # Perpetrator details.
     perpetrator_type: str | None = Field(default=None, max_length=40, index=True)
-    unit_organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id")
+    unit_organisation_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organisation.id", index=True
+    )
     identified: bool | None = Field(default=None)
     # Witness details: direct or hearsay.
     witness_kind: str | None = Field(default=None, max_length=40)

@@ -1,14 +1,13 @@
-"""Incidents: record one from a draft, change it, find it by type, date, place and people."""
+"""Incidents: record one from a draft, read it, change it, delete and restore it."""
 
 import dataclasses
-import enum
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.domain.dates import (
@@ -18,13 +17,12 @@ from tracker.domain.dates import (
     validate_date_order,
 )
 from tracker.domain.errors import InvalidDate, InvalidInput, RecordNotFound
-from tracker.models import CaseIncident, Incident, Involvement
+from tracker.models import Incident
 from tracker.services.codes import allocate_code
-from tracker.services.places import descendants_cte, require_place
+from tracker.services.places import require_place
 from tracker.services.records import (
     create_record,
     get_record,
-    live,
     restore_record,
     soft_delete_record,
     update_record,
@@ -61,34 +59,6 @@ class IncidentDraft:
 
 DRAFT_FIELDS = frozenset(field.name for field in dataclasses.fields(IncidentDraft))
 DATE_FIELDS = frozenset({"start_text", "end_text"})
-
-
-class DateMatch(enum.StrEnum):
-    """How an incident's date range must meet the period asked for."""
-
-    WHOLLY_WITHIN = "wholly_within"  # the whole range lies in the period
-    OVERLAPS = "overlaps"  # wholly or partly within
-    PARTLY_WITHIN = "partly_within"  # overlaps without lying wholly inside: "date uncertain"
-
-
-@dataclass(frozen=True)
-class IncidentFilters:
-    """What to look for; None means no restriction."""
-
-    type: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    date_match: DateMatch = DateMatch.OVERLAPS
-    place_id: uuid.UUID | None = None
-    perpetrator_type: str | None = None
-    organisation_id: uuid.UUID | None = None
-    verification_status: str | None = None
-    case_id: uuid.UUID | None = None
-    person_id: uuid.UUID | None = None
-    include_deleted: bool = False
-
-
-NO_FILTERS = IncidentFilters()
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -342,162 +312,3 @@ def restore_incident(
     return restore_record(
         session, incident, actor_id=actor_id, expected_version=expected_version, reason=reason
     )
-
-
-# --- queries ----------------------------------------------------------------------------------
-
-
-def range_low() -> Any:
-    """The incident's earliest possible day; NULL means open (any time before)."""
-    return Incident.start_earliest
-
-
-def range_high() -> Any:
-    """The incident's latest possible day: the end's if it has one; NULL means open."""
-    return case(
-        (col(Incident.end_text).is_not(None), Incident.end_latest),
-        else_=Incident.start_latest,
-    )
-
-
-def date_unknown() -> ColumnElement[bool]:
-    columns = (
-        Incident.start_earliest,
-        Incident.start_latest,
-        Incident.end_earliest,
-        Incident.end_latest,
-    )
-    return and_(*(col(column).is_(None) for column in columns))
-
-
-def date_condition(filters: IncidentFilters) -> ColumnElement[bool] | None:
-    """The honest overlap rule: an open bound runs forever; a wholly unknown date matches none."""
-    if filters.date_from is None and filters.date_to is None:
-        return None
-    low, high = range_low(), range_high()
-    period_start, period_end = filters.date_from or date.min, filters.date_to or date.max
-    wholly = and_(low.is_not(None), low >= period_start, high.is_not(None), high <= period_end)
-    overlapping = and_(
-        ~date_unknown(),
-        or_(low.is_(None), low <= period_end),
-        or_(high.is_(None), high >= period_start),
-    )
-    if filters.date_match == DateMatch.WHOLLY_WITHIN:
-        return wholly
-    if filters.date_match == DateMatch.PARTLY_WITHIN:
-        return and_(overlapping, ~wholly)
-    return overlapping
-
-
-def involvement_exists(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    statement = select(col(Involvement.id)).where(
-        col(Involvement.incident_id) == Incident.id,
-        col(Involvement.deleted_at).is_(None),
-        *conditions,
-    )
-    return exists(statement)
-
-
-def people_conditions(filters: IncidentFilters) -> list[ColumnElement[bool]]:
-    """Conditions on who was involved: perpetrator type, organisation, person."""
-    conditions = []
-    if filters.perpetrator_type is not None:
-        conditions.append(
-            involvement_exists(
-                col(Involvement.role) == "alleged_perpetrator",
-                col(Involvement.perpetrator_type) == filters.perpetrator_type,
-            )
-        )
-    if filters.organisation_id is not None:
-        conditions.append(
-            involvement_exists(
-                or_(
-                    col(Involvement.organisation_id) == filters.organisation_id,
-                    col(Involvement.unit_organisation_id) == filters.organisation_id,
-                )
-            )
-        )
-    if filters.person_id is not None:
-        conditions.append(involvement_exists(col(Involvement.person_id) == filters.person_id))
-    return conditions
-
-
-def record_conditions(filters: IncidentFilters) -> list[ColumnElement[bool]]:
-    """Conditions on the incident's own columns, its place and its cases."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.type is not None:
-        conditions.append(col(Incident.type) == filters.type)
-    if filters.verification_status is not None:
-        conditions.append(col(Incident.verification_status) == filters.verification_status)
-    if filters.place_id is not None:
-        tree = descendants_cte(filters.place_id)
-        conditions.append(col(Incident.place_id).in_(select(tree.c.id)))
-    if filters.case_id is not None:
-        conditions.append(
-            exists(
-                select(col(CaseIncident.id)).where(
-                    col(CaseIncident.incident_id) == Incident.id,
-                    col(CaseIncident.case_id) == filters.case_id,
-                    col(CaseIncident.deleted_at).is_(None),
-                )
-            )
-        )
-    return conditions
-
-
-def filtered(statement: Select[Any], filters: IncidentFilters) -> Select[Any]:
-    """Apply every filter to a query over incidents."""
-    conditions = record_conditions(filters) + people_conditions(filters)
-    dates = date_condition(filters)
-    if dates is not None:
-        conditions.append(dates)
-    if not filters.include_deleted:
-        statement = live(statement, Incident)
-    return statement.where(*conditions)
-
-
-def date_order(descending: bool = False) -> list[Any]:
-    """DOMAIN §4: by earliest, then latest; an open bound borrows the other; unknown last."""
-    first = func.coalesce(col(Incident.start_earliest), col(Incident.start_latest))
-    second = func.coalesce(col(Incident.start_latest), col(Incident.start_earliest))
-    if descending:
-        return [first.desc().nulls_last(), second.desc().nulls_last(), col(Incident.code).desc()]
-    return [first.asc().nulls_last(), second.asc().nulls_last(), Incident.code]
-
-
-# Sort keys users may choose; columns come from here, never from their text.
-SORT_ORDERS: dict[str, Callable[[], list[Any]]] = {
-    "date": lambda: date_order(),
-    "-date": lambda: date_order(descending=True),
-    "code": lambda: [Incident.code],
-    "-code": lambda: [col(Incident.code).desc()],
-    "created": lambda: [Incident.created_at, Incident.code],
-    "-created": lambda: [col(Incident.created_at).desc(), Incident.code],
-    "updated": lambda: [col(Incident.updated_at).desc(), Incident.code],
-}
-
-
-def sort_order(sort: str) -> list[Any]:
-    """Raises InvalidInput for a sort key not offered."""
-    if sort not in SORT_ORDERS:
-        raise InvalidInput(f"sort: unknown sort '{sort}'; known: {', '.join(SORT_ORDERS)}")
-    return SORT_ORDERS[sort]()
-
-
-def list_incidents(
-    session: Session,
-    *,
-    filters: IncidentFilters = NO_FILTERS,
-    sort: str = "date",
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Incident]:
-    """Incidents matching the filters, sorted. Raises InvalidInput for an unknown sort."""
-    statement = filtered(select(Incident), filters).order_by(*sort_order(sort))
-    return list(session.execute(statement.offset(offset).limit(limit)).scalars())
-
-
-def count_incidents(session: Session, *, filters: IncidentFilters = NO_FILTERS) -> int:
-    """How many incidents match the filters."""
-    statement = filtered(select(func.count()).select_from(Incident), filters)
-    return int(session.execute(statement).scalar_one())

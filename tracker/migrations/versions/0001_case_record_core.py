@@ -532,6 +532,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_involvement_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_involvement_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_involvement_perpetrator_type'), ['perpetrator_type'], unique=False)
+        batch_op.create_index(batch_op.f('ix_involvement_unit_organisation_id'), ['unit_organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_involvement_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_involvement_role_person', ['role', 'person_id'], unique=False)
 
@@ -657,6 +658,7 @@ def downgrade() -> None:
     with op.batch_alter_table('involvement', schema=None) as batch_op:
         batch_op.drop_index('ix_involvement_role_person')
         batch_op.drop_index(batch_op.f('ix_involvement_person_id'))
+        batch_op.drop_index(batch_op.f('ix_involvement_unit_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_involvement_perpetrator_type'))
         batch_op.drop_index(batch_op.f('ix_involvement_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_involvement_incident_id'))

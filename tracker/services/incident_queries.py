@@ -1,0 +1,344 @@
+"""Find incidents by type, date, place, people and case, as light rows for list screens."""
+
+import enum
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
+from sqlmodel import Session, col
+
+from tracker.domain.dates import DatePrecision, DateQualifier, FuzzyDate
+from tracker.domain.errors import InvalidInput
+from tracker.models import CaseIncident, Incident, Involvement, Place
+from tracker.services.records import live
+
+
+class DateMatch(enum.StrEnum):
+    """How an incident's date range must meet the period asked for."""
+
+    WHOLLY_WITHIN = "wholly_within"  # the whole range lies in the period
+    OVERLAPS = "overlaps"  # wholly or partly within
+    PARTLY_WITHIN = "partly_within"  # overlaps without lying wholly inside: "date uncertain"
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    """What to look for; None means no restriction."""
+
+    type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    date_match: DateMatch = DateMatch.OVERLAPS
+    place_id: uuid.UUID | None = None
+    perpetrator_type: str | None = None
+    organisation_id: uuid.UUID | None = None
+    verification_status: str | None = None
+    case_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    include_deleted: bool = False
+
+
+NO_FILTERS = IncidentFilters()
+
+
+class IncidentListItem(NamedTuple):
+    """One line of an incident list: what the screen shows, read without an ORM object.
+
+    A tuple, not a frozen dataclass: building one per row is the cost a long list pays.
+    """
+
+    id: uuid.UUID
+    code: str
+    title: str
+    type: str
+    start_text: str
+    start_earliest: date | None
+    start_latest: date | None
+    start_precision: str
+    start_qualifier: str
+    place_id: uuid.UUID | None
+    place_name: str | None
+    verification_status: str
+    updated_at: datetime
+    version: int
+    deleted_at: datetime | None
+
+    @property
+    def start(self) -> FuzzyDate:
+        return FuzzyDate(
+            original_text=self.start_text,
+            earliest=self.start_earliest,
+            latest=self.start_latest,
+            precision=DatePrecision(self.start_precision),
+            qualifier=DateQualifier(self.start_qualifier),
+        )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+# A subquery, not an outer join: SQLite joins every matching row before it sorts, so a first
+# page paid a place lookup per incident in the table; the subquery looks up only the page's.
+PLACE_NAME = (
+    select(col(Place.name)).where(col(Place.id) == col(Incident.place_id)).scalar_subquery()
+)
+
+# In IncidentListItem's order.
+LIST_COLUMNS: tuple[Any, ...] = (
+    Incident.id,
+    Incident.code,
+    Incident.title,
+    Incident.type,
+    Incident.start_text,
+    Incident.start_earliest,
+    Incident.start_latest,
+    Incident.start_precision,
+    Incident.start_qualifier,
+    Incident.place_id,
+    PLACE_NAME.label("place_name"),
+    Incident.verification_status,
+    Incident.updated_at,
+    Incident.version,
+    Incident.deleted_at,
+)
+
+
+# --- filters: each one a condition on a bound parameter named after its field ---------------
+
+
+def range_low() -> Any:
+    """The incident's earliest possible day; NULL means open (any time before)."""
+    return Incident.start_earliest
+
+
+def range_high() -> Any:
+    """The incident's latest possible day: the end's if it has one; NULL means open."""
+    return case(
+        (col(Incident.end_text).is_not(None), Incident.end_latest),
+        else_=Incident.start_latest,
+    )
+
+
+def date_unknown() -> ColumnElement[bool]:
+    columns = (
+        Incident.start_earliest,
+        Incident.start_latest,
+        Incident.end_earliest,
+        Incident.end_latest,
+    )
+    return and_(*(col(column).is_(None) for column in columns))
+
+
+def date_condition(date_match: DateMatch) -> ColumnElement[bool]:
+    """The honest overlap rule: an open bound runs forever; a wholly unknown date matches none."""
+    low, high = range_low(), range_high()
+    period_start, period_end = bindparam("date_from", type_=Date), bindparam("date_to", type_=Date)
+    wholly = and_(low.is_not(None), low >= period_start, high.is_not(None), high <= period_end)
+    overlapping = and_(
+        ~date_unknown(),
+        or_(low.is_(None), low <= period_end),
+        or_(high.is_(None), high >= period_start),
+    )
+    if date_match == DateMatch.WHOLLY_WITHIN:
+        return wholly
+    if date_match == DateMatch.PARTLY_WITHIN:
+        return and_(overlapping, ~wholly)
+    return overlapping
+
+
+def involved(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Incidents with a live involvement meeting the conditions."""
+    # IN, not a correlated EXISTS: SQLite would otherwise scan every incident and probe its
+    # involvements, where IN reads only the matching involvements through their own index.
+    statement = select(col(Involvement.incident_id)).where(
+        col(Involvement.deleted_at).is_(None), *conditions
+    )
+    return col(Incident.id).in_(statement)
+
+
+def perpetrator_condition() -> ColumnElement[bool]:
+    return involved(
+        col(Involvement.role) == "alleged_perpetrator",
+        col(Involvement.perpetrator_type) == bindparam("perpetrator_type"),
+    )
+
+
+def organisation_condition() -> ColumnElement[bool]:
+    """The organisation itself or a unit it sent."""
+    organisation_id = bindparam("organisation_id", type_=Uuid)
+    return involved(
+        or_(
+            col(Involvement.organisation_id) == organisation_id,
+            col(Involvement.unit_organisation_id) == organisation_id,
+        )
+    )
+
+
+def place_condition() -> ColumnElement[bool]:
+    """The place and every place below it, at any depth, deleted ones included."""
+    # places.descendants_cte builds the same tree around a value; a bound parameter lets one
+    # statement serve every place.
+    tree = (
+        select(col(Place.id))
+        .where(col(Place.id) == bindparam("place_id"))
+        .cte("place_tree", recursive=True)
+    )
+    tree = tree.union_all(select(col(Place.id)).where(col(Place.parent_id) == tree.c.id))
+    return col(Incident.place_id).in_(select(tree.c.id))
+
+
+def case_condition() -> ColumnElement[bool]:
+    # IN, as for involvements: the case's few memberships come through the case_id index.
+    members = select(col(CaseIncident.incident_id)).where(
+        col(CaseIncident.case_id) == bindparam("case_id"), col(CaseIncident.deleted_at).is_(None)
+    )
+    return col(Incident.id).in_(members)
+
+
+# Filters other than dates, by IncidentFilters field; each condition binds that field's value.
+FILTER_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "type": lambda: col(Incident.type) == bindparam("type"),
+    "verification_status": lambda: (
+        col(Incident.verification_status) == bindparam("verification_status")
+    ),
+    "place_id": place_condition,
+    "case_id": case_condition,
+    "perpetrator_type": perpetrator_condition,
+    "organisation_id": organisation_condition,
+    "person_id": lambda: involved(col(Involvement.person_id) == bindparam("person_id")),
+}
+
+
+class FilterShape(NamedTuple):
+    """Which filters are set, without their values: one statement then serves every value."""
+
+    names: frozenset[str]
+    date_match: DateMatch | None  # None: no date filter
+    include_deleted: bool
+
+
+def shape_of(filters: IncidentFilters) -> FilterShape:
+    names = frozenset(name for name in FILTER_CONDITIONS if getattr(filters, name) is not None)
+    dated = filters.date_from is not None or filters.date_to is not None
+    return FilterShape(names, filters.date_match if dated else None, filters.include_deleted)
+
+
+def bound_values(filters: IncidentFilters) -> dict[str, Any]:
+    """The values of the set filters, by the names their conditions bind."""
+    values = {name: getattr(filters, name) for name in shape_of(filters).names}
+    if filters.date_from is not None or filters.date_to is not None:
+        values["date_from"] = filters.date_from or date.min
+        values["date_to"] = filters.date_to or date.max
+    return values
+
+
+def filtered(statement: Select[Any], shape: FilterShape) -> Select[Any]:
+    """Apply every filter of the shape to a query over incidents."""
+    conditions = [FILTER_CONDITIONS[name]() for name in sorted(shape.names)]
+    if shape.date_match is not None:
+        conditions.append(date_condition(shape.date_match))
+    if not shape.include_deleted:
+        statement = live(statement, Incident)
+    return statement.where(*conditions)
+
+
+# --- order ------------------------------------------------------------------------------------
+
+
+def date_order(descending: bool = False) -> list[Any]:
+    """DOMAIN §4: by earliest, then latest; an open bound borrows the other; unknown last."""
+    first = func.coalesce(col(Incident.start_earliest), col(Incident.start_latest))
+    second = func.coalesce(col(Incident.start_latest), col(Incident.start_earliest))
+    if descending:
+        return [first.desc().nulls_last(), second.desc().nulls_last(), col(Incident.code).desc()]
+    return [first.asc().nulls_last(), second.asc().nulls_last(), Incident.code]
+
+
+# Sort keys users may choose; columns come from here, never from their text.
+SORT_ORDERS: dict[str, Callable[[], list[Any]]] = {
+    "date": lambda: date_order(),
+    "-date": lambda: date_order(descending=True),
+    "code": lambda: [Incident.code],
+    "-code": lambda: [col(Incident.code).desc()],
+    "created": lambda: [Incident.created_at, Incident.code],
+    "-created": lambda: [col(Incident.created_at).desc(), Incident.code],
+    "updated": lambda: [col(Incident.updated_at).desc(), Incident.code],
+}
+
+
+def sort_order(sort: str) -> list[Any]:
+    """Raises InvalidInput for a sort key not offered."""
+    if sort not in SORT_ORDERS:
+        raise InvalidInput(f"sort: unknown sort '{sort}'; known: {', '.join(SORT_ORDERS)}")
+    return SORT_ORDERS[sort]()
+
+
+# --- statements -------------------------------------------------------------------------------
+
+# Statements are immutable and hold no values, so one per shape is built once and shared:
+# building one and deriving its cache key cost more than running a small list query.
+
+
+@functools.lru_cache(maxsize=512)
+def list_statement(shape: FilterShape, sort: str, *, paged: bool) -> Select[Any]:
+    """LIST_COLUMNS of matching incidents in the sort order; binds offset, and limit if paged.
+
+    Raises InvalidInput for an unknown sort.
+    """
+    statement = filtered(select(*LIST_COLUMNS), shape).order_by(*sort_order(sort))
+    if paged:
+        statement = statement.limit(bindparam("limit", type_=Integer))
+    return statement.offset(bindparam("offset", type_=Integer))
+
+
+@functools.lru_cache(maxsize=512)
+def count_statement(shape: FilterShape) -> Select[Any]:
+    return filtered(select(func.count()).select_from(Incident), shape)
+
+
+# --- use-cases --------------------------------------------------------------------------------
+
+
+def list_incidents(
+    session: Session,
+    *,
+    filters: IncidentFilters = NO_FILTERS,
+    sort: str = "date",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[IncidentListItem]:
+    """Incidents matching the filters, sorted, as list rows (get_incident loads one whole).
+
+    Raises InvalidInput for an unknown sort.
+    """
+    statement = list_statement(shape_of(filters), sort, paged=limit is not None)
+    values = {**bound_values(filters), "limit": limit, "offset": offset}
+    if session.autoflush:
+        session.flush()  # as session.execute would: the list shows this session's changes
+    # The connection returns Core rows; session.execute would pass each row through the ORM's
+    # loader again, in Python, which was most of what the old list of Incident objects cost.
+    rows = session.connection().execute(statement, values).all()
+    return list(map(IncidentListItem._make, rows))
+
+
+def count_incidents(session: Session, *, filters: IncidentFilters = NO_FILTERS) -> int:
+    """How many incidents match the filters."""
+    statement = count_statement(shape_of(filters))
+    return int(session.execute(statement, bound_values(filters)).scalar_one())
