@@ -248,6 +248,7 @@ def upgrade() -> None:
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incident_place_id'), ['place_id'], unique=False)
         batch_op.create_index('ix_incident_start_range', ['start_earliest', 'start_latest'], unique=False)
+        batch_op.create_index('ix_incident_date_order', [sa.text('coalesce(start_earliest, start_latest)'), sa.text('coalesce(start_latest, start_earliest)'), 'code'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_incident_type'), ['type'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_verification_status'), ['verification_status'], unique=False)
 
@@ -721,6 +722,7 @@ def downgrade() -> None:
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incident_verification_status'))
         batch_op.drop_index(batch_op.f('ix_incident_type'))
+        batch_op.drop_index('ix_incident_date_order')
         batch_op.drop_index('ix_incident_start_range')
         batch_op.drop_index(batch_op.f('ix_incident_place_id'))
 
