@@ -7,6 +7,7 @@ from sqlmodel import Session
 from tests.conftest import table_counts
 from tests.factories import ACTOR_ID, make_incident
 from tracker.domain.errors import InvalidInput
+from tracker.models import Incident, IncidentLink
 from tracker.services.links import (
     canonical_of,
     link_incidents,
@@ -17,76 +18,45 @@ from tracker.services.links import (
 )
 
 
+def linked(session: Session, source: Incident, target: Incident, link_type: str) -> IncidentLink:
+    """Link two incidents as the test's documenter."""
+    return link_incidents(
+        session,
+        from_incident_id=source.id,
+        to_incident_id=target.id,
+        link_type=link_type,
+        actor_id=ACTOR_ID,
+    )
+
+
 def test_link_and_unlink(session: Session) -> None:
     first = make_incident(session, start_text="2017")
     second = make_incident(session, start_text="2019")
-    link = link_incidents(
-        session,
-        from_incident_id=first.id,
-        to_incident_id=second.id,
-        link_type="precedes",
-        actor_id=ACTOR_ID,
-    )
+    link = linked(session, first, second, "precedes")
     assert links_of(session, second.id) == [link]
     unlink_incidents(session, link_id=link.id, expected_version=1, actor_id=ACTOR_ID)
     assert links_of(session, first.id) == []
     # Once unlinked, the same link may be made again.
-    link_incidents(
-        session,
-        from_incident_id=first.id,
-        to_incident_id=second.id,
-        link_type="precedes",
-        actor_id=ACTOR_ID,
-    )
+    linked(session, first, second, "precedes")
 
 
 def test_duplicates_point_to_the_canonical_record(session: Session) -> None:
     canonical, copy, third = (make_incident(session) for _ in range(3))
-    link_incidents(
-        session,
-        from_incident_id=copy.id,
-        to_incident_id=canonical.id,
-        link_type="duplicate_of",
-        actor_id=ACTOR_ID,
-    )
+    linked(session, copy, canonical, "duplicate_of")
     assert canonical_of(session, copy.id) == canonical.id
     assert canonical_of(session, canonical.id) == canonical.id
     with pytest.raises(InvalidInput, match="itself a duplicate; link to its canonical"):
-        link_incidents(
-            session,
-            from_incident_id=third.id,
-            to_incident_id=copy.id,
-            link_type="duplicate_of",
-            actor_id=ACTOR_ID,
-        )
+        linked(session, third, copy, "duplicate_of")
     with pytest.raises(InvalidInput, match="already marked a duplicate"):
-        link_incidents(
-            session,
-            from_incident_id=copy.id,
-            to_incident_id=third.id,
-            link_type="duplicate_of",
-            actor_id=ACTOR_ID,
-        )
+        linked(session, copy, third, "duplicate_of")
     with pytest.raises(InvalidInput, match="it is canonical"):
-        link_incidents(
-            session,
-            from_incident_id=canonical.id,
-            to_incident_id=third.id,
-            link_type="duplicate_of",
-            actor_id=ACTOR_ID,
-        )
+        linked(session, canonical, third, "duplicate_of")
 
 
 def test_retaliation_may_answer_an_act_that_started_earlier(session: Session) -> None:
     speech = make_incident(session, start_text="March 2023")
     reprisal = make_incident(session, start_text="between 1 and 20 March 2023")
-    link_incidents(
-        session,
-        from_incident_id=reprisal.id,
-        to_incident_id=speech.id,
-        link_type="retaliation_for",
-        actor_id=ACTOR_ID,
-    )
+    linked(session, reprisal, speech, "retaliation_for")
 
 
 @pytest.mark.parametrize(
@@ -134,24 +104,12 @@ def test_refused_links_change_nothing(
 def test_no_self_links(session: Session) -> None:
     incident = make_incident(session)
     with pytest.raises(InvalidInput, match="cannot be linked to itself"):
-        link_incidents(
-            session,
-            from_incident_id=incident.id,
-            to_incident_id=incident.id,
-            link_type="precedes",
-            actor_id=ACTOR_ID,
-        )
+        linked(session, incident, incident, "precedes")
 
 
 def test_note_changes_and_unlinked_links_come_back(session: Session) -> None:
     first, second = make_incident(session), make_incident(session)
-    link = link_incidents(
-        session,
-        from_incident_id=first.id,
-        to_incident_id=second.id,
-        link_type="precedes",
-        actor_id=ACTOR_ID,
-    )
+    link = linked(session, first, second, "precedes")
     update_link_note(
         session, link_id=link.id, expected_version=1, note="S1 says so", actor_id=ACTOR_ID
     )
@@ -163,20 +121,8 @@ def test_note_changes_and_unlinked_links_come_back(session: Session) -> None:
 
 def test_a_link_made_again_meanwhile_blocks_the_restore(session: Session) -> None:
     first, second = make_incident(session), make_incident(session)
-    old = link_incidents(
-        session,
-        from_incident_id=first.id,
-        to_incident_id=second.id,
-        link_type="precedes",
-        actor_id=ACTOR_ID,
-    )
+    old = linked(session, first, second, "precedes")
     unlink_incidents(session, link_id=old.id, expected_version=1, actor_id=ACTOR_ID)
-    link_incidents(
-        session,
-        from_incident_id=first.id,
-        to_incident_id=second.id,
-        link_type="precedes",
-        actor_id=ACTOR_ID,
-    )
+    linked(session, first, second, "precedes")
     with pytest.raises(InvalidInput, match="already linked"):
         restore_link(session, link_id=old.id, expected_version=2, actor_id=ACTOR_ID)
