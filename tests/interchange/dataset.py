@@ -33,6 +33,7 @@ from tracker.models import (
     PersonName,
     Place,
     PlaceAlias,
+    RecordRestriction,
     Role,
     Source,
     UserAccount,
@@ -315,6 +316,8 @@ def build_dataset(session: Session) -> dict[str, Any]:
         action="received",
         occurred_at=datetime(2023, 3, 9, 8, 30, tzinfo=UTC),
     )
+    restriction = {"table_name": "incident", "record_id": first.id, "user_id": user.id}
+    create_record(session, RecordRestriction, actor_id=ACTOR, values=restriction)
     session.flush()
     return {"incident": first, "person": survivor, "user": user}
 

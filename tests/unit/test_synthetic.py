@@ -22,7 +22,9 @@ UNSEEDED = {"audit_entry", "vocabulary_term", "role", "alembic_version"}
 def all_rows(session: Session) -> dict[str, list[Any]]:
     """Every generated row of every table, in id order."""
     return {
-        table.name: [tuple(row) for row in session.execute(select(table).order_by(table.c.id))]
+        table.name: [
+            tuple(row) for row in session.execute(select(table).order_by(*table.primary_key))
+        ]
         for table in SQLModel.metadata.sorted_tables
         if table.name not in UNSEEDED
     }

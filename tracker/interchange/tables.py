@@ -47,17 +47,27 @@ SECTION_NAMES = (
     "legal_action",
     "evidence",
     "custody_entry",
+    "record_restriction",
 )
 AUDIT_SECTION = "audit_entry"
+# Sessions, login counters and recovery codes belong to one instance's running web app.
+INSTANCE_ONLY_TABLES = frozenset({"user_session", "rate_limit_counter", "recovery_code"})
 # Import and export events belong to one instance; they never travel, so round trips hold.
 INSTANCE_AUDIT_TABLE = "interchange"
-# A password hash is a credential: it never leaves the instance it was set on.
+# A password hash or a TOTP secret is a credential: it never leaves the instance it was set on.
 WITHHELD_COLUMNS: dict[str, frozenset[str]] = {
-    "user_account": frozenset({"password_hash", "must_change_password"}),
+    "user_account": frozenset(
+        {"password_hash", "must_change_password", "totp_secret", "totp_last_step"}
+    ),
 }
 # What withheld columns become on import: imported users must set a password first.
 IMPORT_DEFAULTS: dict[str, dict[str, Any]] = {
-    "user_account": {"password_hash": "", "must_change_password": True},
+    "user_account": {
+        "password_hash": "",
+        "must_change_password": True,
+        "totp_secret": None,
+        "totp_last_step": None,
+    },
 }
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

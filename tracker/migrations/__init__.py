@@ -44,5 +44,8 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision(engine: Engine | None = None) -> str | None:
+    """The newest revision the code knows (the engine is not consulted)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_PATH))
+    return ScriptDirectory.from_config(config).get_current_head()

@@ -1,5 +1,6 @@
 """SQLModel tables by family; importing this module registers every table."""
 
+from tracker.models.access import RateLimitCounter, RecordRestriction, RecoveryCode, UserSession
 from tracker.models.audit import AuditEntry
 from tracker.models.base import TimestampedRecord
 from tracker.models.cases import (
@@ -39,11 +40,15 @@ __all__ = [
     "PersonMerge",
     "PersonName",
     "Place",
+    "RateLimitCounter",
+    "RecordRestriction",
+    "RecoveryCode",
     "PlaceAlias",
     "Role",
     "Source",
     "TimestampedRecord",
     "UserAccount",
     "UserRole",
+    "UserSession",
     "VocabularyTerm",
 ]

@@ -27,6 +27,10 @@ class UserAccount(TimestampedRecord, table=True):
     password_hash: str = text_field(max_length=300)
     must_change_password: bool = Field(default=True, nullable=False)
     is_active: bool = Field(default=True, nullable=False)
+    # The second factor: a TOTP secret, and the last time step used so no code works twice.
+    totp_secret: str | None = Field(default=None, max_length=64, nullable=True)
+    totp_last_step: int | None = Field(default=None, nullable=True)
+    language: str | None = Field(default=None, max_length=5, nullable=True)
 
 
 class UserRole(TimestampedRecord, table=True):
