@@ -13,8 +13,8 @@ def ensure_instance_folder(settings: Settings) -> None:
     settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """The application: settings loaded once, one engine, blueprints added by the web layer."""
+def create_app(settings: Settings | None = None, *, web: bool = True) -> Flask:
+    """The application: settings loaded once, one engine, and the web layer (not for the CLI)."""
     settings = settings or load_settings()
     app = Flask(
         __name__,
@@ -24,4 +24,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["TRACKER_SETTINGS"] = settings
     ensure_instance_folder(settings)
     app.extensions["tracker_engine"] = engine_from_settings(settings)
+    if web:
+        from tracker.web import init_web
+
+        init_web(app, settings)
     return app

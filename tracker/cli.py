@@ -358,17 +358,42 @@ def check_command() -> None:
     click.echo("No integrity problems found.")
 
 
-COMMANDS = (init_command, db_group, demo_command, export_group, import_group, check_command)
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@guarded
+def serve_command(host: str, port: int) -> None:
+    """Serve the web app with Werkzeug's threaded server (production: gunicorn, docs/deploy.md)."""
+    from werkzeug.serving import run_simple
+
+    settings = settings_of_app()
+    require_current_schema(engine_of_app())
+    app = create_app(settings)
+    click.echo(f"Serving the tracker on http://{host}:{port}/ (Ctrl+C stops it).")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+COMMANDS = (
+    init_command,
+    db_group,
+    demo_command,
+    export_group,
+    import_group,
+    check_command,
+    serve_command,
+)
 
 
 def build_cli(settings: Settings) -> FlaskGroup:
     """The command group, bound to settings loaded once."""
 
     def make_app() -> Flask:
-        return create_app(settings)
+        # Commands work before `tracker init` has written the secret key the web layer needs.
+        return create_app(settings, web=False)
 
     group = FlaskGroup(
         create_app=make_app,
+        add_default_commands=False,
         add_version_option=False,
         load_dotenv=False,
         help="tracker: incident documentation.",

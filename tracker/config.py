@@ -47,6 +47,15 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 8
     public_suppression_threshold: int = 3
+    # Where the login throttle keeps its counters: empty for the database, or a redis:// URL.
+    rate_limit_storage_url: str = ""
+    login_attempts_per_account: int = 5
+    login_attempts_per_client: int = 20
+    login_throttle_minutes: int = 15
+    require_totp_for_all: bool = False
+    min_password_length: int = 12
+    # How many reverse proxies sit in front of the app (their X-Forwarded-* headers are trusted).
+    proxy_count: int = 0
 
     @property
     def resolved_database_url(self) -> str:
@@ -156,6 +165,8 @@ def coerce_toml_value(key: str, value: Any) -> Any:
         return Path(value)
     if wanted is int and isinstance(value, int) and not isinstance(value, bool):
         return value
+    if wanted is bool and isinstance(value, bool):
+        return value
     if wanted is str and isinstance(value, str):
         return value
     raise ConfigError(f"{key}: expected {type_name(wanted)}, got {type(value).__name__}")
@@ -169,11 +180,24 @@ def coerce_environment_value(key: str, text: str, name: str) -> Any:
             return int(text)
         except ValueError:
             raise ConfigError(f"{name}: expected an integer, got {text!r}") from None
+    if wanted is bool:
+        return parse_boolean(text, name)
     return Path(text) if wanted is Path else text
 
 
+def parse_boolean(text: str, name: str) -> bool:
+    """`true`/`false` (also 1/0, yes/no) from an environment variable."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {text!r}")
+
+
 def type_name(wanted: type) -> str:
-    return {int: "an integer", str: "a string", Path: "a path string"}.get(wanted, str(wanted))
+    names = {int: "an integer", str: "a string", Path: "a path string", bool: "true or false"}
+    return names.get(wanted, str(wanted))
 
 
 def validate_settings(settings: Settings) -> None:
@@ -185,9 +209,18 @@ def validate_settings(settings: Settings) -> None:
         "session_idle_minutes",
         "session_absolute_hours",
         "public_suppression_threshold",
+        "proxy_count",
     ):
         if getattr(settings, key) < 0:
             raise ConfigError(f"{key}: must not be negative")
+    for key in (
+        "login_attempts_per_account",
+        "login_attempts_per_client",
+        "login_throttle_minutes",
+        "min_password_length",
+    ):
+        if getattr(settings, key) < 1:
+            raise ConfigError(f"{key}: must be at least 1")
     if settings.default_language not in LANGUAGES:
         raise ConfigError(f"default_language: must be one of {', '.join(LANGUAGES)}")
     if settings.log_level.upper() not in LOG_LEVELS:

@@ -27,18 +27,24 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) -> Engine:
-    """An engine for the URL, with SQLite tuned for several writers."""
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 5000, echo: bool = False, for_writing: bool = True
+) -> Engine:
+    """An engine for the URL, with SQLite tuned for several writers.
+
+    On SQLite a writing engine takes the write lock when each transaction begins; a reading
+    engine (for pages that only read) does not, so readers never queue behind writers.
+    """
     # hide_parameters: an error's message must never carry a name into a log or a terminal.
     engine = create_engine(
         normalise_database_url(url), echo=echo, future=True, hide_parameters=True
     )
     if is_sqlite(engine):
-        configure_sqlite(engine, busy_timeout_ms)
+        configure_sqlite(engine, busy_timeout_ms, for_writing=for_writing)
     return engine
 
 
-def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def configure_sqlite(engine: Engine, busy_timeout_ms: int, *, for_writing: bool = True) -> None:
     """Foreign keys on, WAL journal and a busy timeout on every new connection."""
 
     @event.listens_for(engine, "connect")
@@ -54,14 +60,16 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def begin_immediately(connection: Any) -> None:
+    def begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if for_writing else "BEGIN")
 
 
-def engine_from_settings(settings: Settings) -> Engine:
+def engine_from_settings(settings: Settings, *, for_writing: bool = True) -> Engine:
     return make_engine(
-        settings.resolved_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        settings.resolved_database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        for_writing=for_writing,
     )
 
 

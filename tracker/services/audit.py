@@ -16,7 +16,7 @@ BOOKKEEPING_FIELDS = frozenset(
     {"created_at", "created_by", "updated_at", "updated_by", "version", "deleted_at", "deleted_by"}
 )
 # Secrets never enter the audit log; an entry says only that they changed.
-SECRET_FIELDS = frozenset({"password_hash"})
+SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "totp_last_step"})
 HIDDEN = "[hidden]"
 # Any fixed number: PostgreSQL writers queue on it so audit sequence numbers never collide.
 AUDIT_LOCK_KEY = 741_852_963

@@ -27,6 +27,7 @@ from tracker.domain.dates import DatePrecision, DateQualifier, FuzzyDate
 from tracker.domain.errors import InvalidInput
 from tracker.models import CaseIncident, Incident, Involvement, Place
 from tracker.services.records import live
+from tracker.services.restrictions import visible_condition_bound
 
 
 class DateMatch(enum.StrEnum):
@@ -52,6 +53,8 @@ class IncidentFilters:
     case_id: uuid.UUID | None = None
     person_id: uuid.UUID | None = None
     include_deleted: bool = False
+    # Only incidents this user may see (unrestricted, or restricted with them named); None: all.
+    visible_to_user_id: uuid.UUID | None = None
 
 
 NO_FILTERS = IncidentFilters()
@@ -223,6 +226,9 @@ FILTER_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "perpetrator_type": perpetrator_condition,
     "organisation_id": organisation_condition,
     "person_id": lambda: involved(col(Involvement.person_id) == bindparam("person_id")),
+    "visible_to_user_id": lambda: visible_condition_bound(
+        "incident", col(Incident.id), "visible_to_user_id"
+    ),
 }
 
 

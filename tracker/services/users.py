@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
+from tracker.domain.permissions import ROLE_CODES
 from tracker.models import UserAccount, UserRole
 from tracker.services.records import create_record
 
-ROLE_CODES = ("admin", "documenter", "reviewer", "lawyer", "analyst")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
