@@ -15,6 +15,7 @@ from tracker.web.database import (
     finish_request_session,
     open_request_session,
 )
+from tracker.web.display import fuzzy_date, grade, optional_url, person_label
 from tracker.web.errors import register_error_pages
 from tracker.web.headers import add_security_headers
 from tracker.web.i18n import LANGUAGE_NAMES, init_languages
@@ -50,7 +51,10 @@ def init_web(app: Flask, settings: Settings) -> None:
         language_names=LANGUAGE_NAMES,
         navigation=navigation,
         current_language=current_language,
+        person_label=person_label,
+        optional_url=optional_url,
     )
+    app.jinja_env.filters.update(fuzzy_date=fuzzy_date, grade=grade)
     public(app.view_functions["static"])
 
 

@@ -5,7 +5,6 @@ import io
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from tracker.config import Settings
@@ -14,6 +13,7 @@ from tracker.forms.accounts import ConfirmForm, LanguageForm, PasswordChangeForm
 from tracker.services import accounts, web_sessions
 from tracker.services.records import update_record
 from tracker.web.access import current_account, requires
+from tracker.web.i18n import _
 
 SETUP_SECRET_KEY = "totp_setup_secret"
 
@@ -130,9 +130,7 @@ def settings() -> Settings:
 
 
 def password_rule_message() -> str:
-    return str(
-        _(
-            "Use at least %(count)d characters, not a common password and not your username.",
-            count=settings().min_password_length,
-        )
+    return _(
+        "Use at least %(count)d characters, not a common password and not your username.",
+        count=settings().min_password_length,
     )

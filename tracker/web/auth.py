@@ -4,7 +4,6 @@ import time
 import uuid
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_limiter import Limiter
 from werkzeug.wrappers import Response
 
@@ -14,6 +13,7 @@ from tracker.forms.accounts import CodeForm, ConfirmForm, LoginForm
 from tracker.models import UserAccount
 from tracker.services import accounts
 from tracker.web.access import local_path, public, requires
+from tracker.web.i18n import _
 from tracker.web.throttle import throttled_login
 
 # The second step must follow the first within this many seconds.

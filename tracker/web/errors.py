@@ -3,7 +3,6 @@
 import logging
 
 from flask import Flask, render_template
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +13,7 @@ from tracker.domain.errors import (
     InvalidInput,
     RecordNotFound,
 )
+from tracker.web.i18n import _
 
 logger = logging.getLogger("tracker.web")
 

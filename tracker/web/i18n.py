@@ -1,14 +1,20 @@
 """Languages: English, Azerbaijani and Russian through Flask-Babel, chosen per user."""
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 
 from tracker.config import LANGUAGES, Settings
 
 TRANSLATIONS_PATH = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_NAMES = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
+
+
+def _(text: str, **variables: Any) -> str:
+    """Translate a UI string (typed wrapper over Flask-Babel's gettext; extracted as `_`)."""
+    return str(gettext(text, **variables))
 
 
 def select_language() -> str:
