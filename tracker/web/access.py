@@ -57,6 +57,7 @@ SETUP_ENDPOINTS = frozenset(
     {
         "account.change_password",
         "account.setup_second_factor",
+        "account.second_factor_qr",
         "account.recovery_codes",
         "auth.logout",
         "auth.quick_exit",
