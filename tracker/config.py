@@ -54,6 +54,8 @@ class Settings:
     login_throttle_minutes: int = 15
     require_totp_for_all: bool = False
     min_password_length: int = 12
+    # Where the quick-exit control sends the browser: an everyday site that raises no eyebrows.
+    quick_exit_url: str = "https://www.wikipedia.org/"
     # How many reverse proxies sit in front of the app (their X-Forwarded-* headers are trusted).
     proxy_count: int = 0
 
@@ -221,6 +223,8 @@ def validate_settings(settings: Settings) -> None:
     ):
         if getattr(settings, key) < 1:
             raise ConfigError(f"{key}: must be at least 1")
+    if not settings.quick_exit_url.startswith(("https://", "http://")):
+        raise ConfigError("quick_exit_url: must be an http:// or https:// address")
     if settings.default_language not in LANGUAGES:
         raise ConfigError(f"default_language: must be one of {', '.join(LANGUAGES)}")
     if settings.log_level.upper() not in LOG_LEVELS:

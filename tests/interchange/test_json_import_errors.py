@@ -242,8 +242,10 @@ def test_a_row_the_database_refuses_writes_nothing(
     # Neither a person nor an organisation: only the database's check constraint says no.
     document["involvement"][0].update(person_id=None, organisation_id=None)
     indexes = sqlite_indexes(engine) if engine.dialect.name == "sqlite" else []
+    structure = index_names(engine), foreign_keys(engine)
     message = refused(session, engine, encode(document), tmp_path)
     assert message.startswith("the database refused the file: ")
+    assert (index_names(engine), foreign_keys(engine)) == structure
     if indexes:
         assert sqlite_indexes(engine) == indexes
 
@@ -251,10 +253,12 @@ def test_a_row_the_database_refuses_writes_nothing(
 def test_an_import_into_empty_tables_keeps_their_indexes_and_counts_them(
     document: dict[str, Any], session: Session, engine: Engine, tmp_path: Path
 ) -> None:
-    indexes = index_names(engine)
+    indexes, keys = index_names(engine), foreign_keys(engine)
     import_bytes(session, encode(document), tmp_path)
     session.commit()
     assert index_names(engine) == indexes
+    # PostgreSQL also drops the foreign keys around the load and adds them back.
+    assert foreign_keys(engine) == keys
     if engine.dialect.name != "sqlite":
         return  # SQLite alone drops and rebuilds indexes and needs its statistics refreshed
     with engine.connect() as connection:
@@ -267,5 +271,17 @@ def index_names(engine: Engine) -> dict[str, list[str]]:
     inspector = inspect(engine)
     return {
         table: sorted(str(index["name"]) for index in inspector.get_indexes(table))
+        for table in inspector.get_table_names()
+    }
+
+
+def foreign_keys(engine: Engine) -> dict[str, list[tuple[str, tuple[str, ...], str]]]:
+    """Every table's foreign keys (name, columns, referred table), as the database reports them."""
+    inspector = inspect(engine)
+    return {
+        table: sorted(
+            (str(key["name"]), tuple(key["constrained_columns"]), key["referred_table"])
+            for key in inspector.get_foreign_keys(table)
+        )
         for table in inspector.get_table_names()
     }

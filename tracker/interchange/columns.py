@@ -21,7 +21,7 @@ from sqlalchemy import Column
 from sqlalchemy.engine import Dialect
 
 from tracker.domain.text import has_control_characters
-from tracker.interchange.bulk import Processor, bind_processor, convert
+from tracker.interchange.bulk import Processor, convert, row_processor
 from tracker.interchange.tables import (
     DATE_FORM,
     UUID_FORM,
@@ -140,12 +140,12 @@ def same_text(text: str) -> str:
 
 
 # Text-to-text shortcuts from the exporter's forms to what the driver is handed, each tried on a
-# probe at start-up and kept only where it gives exactly what SQLAlchemy would (SQLite's UUIDs,
-# timestamps and days are text; other databases take objects).
-ROUTES: dict[str, tuple[str, Callable[[str], str]]] = {
-    "uuid": ("0d8c76fe-f91c-482f-88ed-de1346c5a809", hex_digits),
-    "datetime": ("2024-02-29T23:59:58.000001+00:00", naive_utc_text),
-    "date": ("2024-02-29", same_text),
+# probe at start-up and kept only where it gives exactly the driver value (the first that fits):
+# SQLite keeps UUIDs, timestamps and days as text, and PostgreSQL's COPY is handed text too.
+ROUTES: dict[str, tuple[str, tuple[Callable[[str], str], ...]]] = {
+    "uuid": ("0d8c76fe-f91c-482f-88ed-de1346c5a809", (hex_digits, same_text)),
+    "datetime": ("2024-02-29T23:59:58.000001+00:00", (naive_utc_text,)),
+    "date": ("2024-02-29", (same_text,)),
 }
 
 
@@ -165,14 +165,19 @@ def column_drivers(table_name: str, dialect: Dialect) -> tuple[ColumnDriver, ...
 
 
 def column_driver(reader: ColumnReader, dialect: Dialect) -> ColumnDriver:
-    processor = bind_processor(reader.column, dialect)
+    processor = row_processor(reader.column, dialect)
     null = convert(None, processor)
-    probe, route = ROUTES.get(reader.kind, ("", None))
-    if route is not None:
-        expected = convert(reader.read(reader.column, probe), processor)
-        if route(probe) != expected or null is not None:
-            route = None
-    return ColumnDriver(processor, route, null)
+    return ColumnDriver(processor, fitting_route(reader, processor), null)
+
+
+def fitting_route(reader: ColumnReader, processor: Processor | None) -> Callable[[str], str] | None:
+    """The first route giving what the database would receive, for a column without nulls to
+    stand in for (a JSON column's null is 'null')."""
+    if reader.kind not in ROUTES or convert(None, processor) is not None:
+        return None
+    probe, routes = ROUTES[reader.kind]
+    expected = convert(reader.read(reader.column, probe), processor)
+    return next((route for route in routes if route(probe) == expected), None)
 
 
 # --- one section, column by column ---------------------------------------------------------

@@ -17,11 +17,10 @@ from sqlmodel import Session
 
 from tracker.domain.errors import InvalidInput
 from tracker.interchange.bulk import (
-    execute_many,
-    insert_statement,
+    built_after_load,
+    insert_rows,
     larger_sqlite_cache,
     refresh_sqlite_statistics,
-    sqlite_indexes_built_after,
 )
 from tracker.interchange.planning import SectionPlan, plan_import
 from tracker.interchange.progress import Progress, ProgressCallback
@@ -300,7 +299,7 @@ def write_plans(
         with (
             session.begin_nested(),
             larger_sqlite_cache(session),
-            sqlite_indexes_built_after(session, were_empty),
+            built_after_load(session, were_empty),
         ):
             for plan in plans:
                 write_plan(session, plan, counter)
@@ -313,9 +312,8 @@ def write_plans(
 
 def write_plan(session: Session, plan: SectionPlan, counter: Progress) -> None:
     connection = session.connection()
-    statement = insert_statement(plan.table, plan.keys, connection.dialect)
     for batch in chunks(plan.new_rows, INSERT_BATCH):
-        execute_many(connection, statement, plan.keys, batch)
+        insert_rows(connection, plan.table, plan.keys, batch)
         counter.advance(len(batch))
     for row in plan.updated_rows:
         connection.execute(update(plan.table).where(plan.table.c.id == row["id"]).values(**row))

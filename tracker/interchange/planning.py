@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 from tracker.domain.errors import InvalidInput
-from tracker.interchange.bulk import bind_processor, convert
+from tracker.interchange.bulk import convert, row_processor
 from tracker.interchange.columns import Reading, column_readers
 from tracker.interchange.references import check_across_records
 from tracker.interchange.tables import (
@@ -102,7 +102,7 @@ def row_completer(table: Table, dialect: Dialect) -> Callable[[tuple[Any, ...]],
     if not defaults:
         return same_row
     extra = tuple(
-        convert(value, bind_processor(table.c[key], dialect)) for key, value in defaults.items()
+        convert(value, row_processor(table.c[key], dialect)) for key, value in defaults.items()
     )
     held = [reader.name for reader in column_readers(table.name)] + list(defaults)
     order = itemgetter(*(held.index(key) for key in insert_keys(table)))

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, overload
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,7 +20,10 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    type_coerce,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col
 
 from tracker.domain.dates import DatePrecision, DateQualifier, FuzzyDate
@@ -60,27 +63,114 @@ class IncidentFilters:
 NO_FILTERS = IncidentFilters()
 
 
-class IncidentListItem(NamedTuple):
+T = TypeVar("T")
+Converter = Callable[[Any], Any]
+
+
+class ListField(Generic[T]):
+    """An IncidentListItem attribute: the value at INDEX, converted as it is read."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    @overload
+    def __get__(self, item: None, owner: type[Any]) -> "ListField[T]": ...
+
+    @overload
+    def __get__(self, item: "IncidentListItem", owner: type[Any]) -> T: ...
+
+    def __get__(self, item: "IncidentListItem | None", owner: type[Any]) -> "T | ListField[T]":
+        if item is None:
+            return self
+        value = tuple.__getitem__(item, self.index)
+        convert = item.converters[self.index]
+        return value if convert is None else convert(value)  # type: ignore[no-any-return]
+
+
+class IncidentListItem(tuple[Any, ...]):
     """One line of an incident list: what the screen shows, read without an ORM object.
 
-    A tuple, not a frozen dataclass: building one per row is the cost a long list pays.
+    A tuple of the values as the database driver returned them, each converted when its
+    attribute is read: SQLite returns UUIDs, days and timestamps as text, and converting all of
+    them on every row of a long list cost more than the query itself. Built with keyword
+    arguments (the fields) it holds the typed values; rows compare by their typed values.
     """
 
-    id: uuid.UUID
-    code: str
-    title: str
-    type: str
-    start_text: str
-    start_earliest: date | None
-    start_latest: date | None
-    start_precision: str
-    start_qualifier: str
-    place_id: uuid.UUID | None
-    place_name: str | None
-    verification_status: str
-    updated_at: datetime
-    version: int
-    deleted_at: datetime | None
+    __slots__ = ()
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "code",
+        "title",
+        "type",
+        "start_text",
+        "start_earliest",
+        "start_latest",
+        "start_precision",
+        "start_qualifier",
+        "place_id",
+        "place_name",
+        "verification_status",
+        "updated_at",
+        "version",
+        "deleted_at",
+    )
+    # Per field, what turns the value held into the attribute's; None: it is that already.
+    converters: ClassVar[tuple[Converter | None, ...]] = (None,) * len(FIELDS)
+
+    id = ListField[uuid.UUID](0)
+    code = ListField[str](1)
+    title = ListField[str](2)
+    type = ListField[str](3)
+    start_text = ListField[str](4)
+    start_earliest = ListField[date | None](5)
+    start_latest = ListField[date | None](6)
+    start_precision = ListField[str](7)
+    start_qualifier = ListField[str](8)
+    place_id = ListField[uuid.UUID | None](9)
+    place_name = ListField[str | None](10)
+    verification_status = ListField[str](11)
+    updated_at = ListField[datetime](12)
+    version = ListField[int](13)
+    deleted_at = ListField[datetime | None](14)
+
+    def __new__(cls, **values: Any) -> "IncidentListItem":
+        """A row of typed values; raises TypeError unless every field, and only those, is given."""
+        if values.keys() != set(cls.FIELDS):
+            raise TypeError(f"IncidentListItem takes exactly the fields {', '.join(cls.FIELDS)}")
+        return tuple.__new__(cls, [values[name] for name in cls.FIELDS])
+
+    @classmethod
+    def from_driver(cls, values: Any) -> "IncidentListItem":
+        """A row of the values as the driver returned them, in FIELDS order (cls converts)."""
+        return tuple.__new__(cls, values)
+
+    def typed(self) -> tuple[Any, ...]:
+        """Every field's value, converted."""
+        return tuple(
+            value if convert is None else convert(value)
+            for value, convert in zip(tuple.__iter__(self), self.converters, strict=True)
+        )
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(zip(self.FIELDS, self.typed(), strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IncidentListItem):
+            return NotImplemented
+        return self.typed() == other.typed()
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self.typed())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in self._asdict().items())
+        return f"IncidentListItem({fields})"
 
     @property
     def start(self) -> FuzzyDate:
@@ -121,6 +211,22 @@ LIST_COLUMNS: tuple[Any, ...] = (
     Incident.version,
     Incident.deleted_at,
 )
+# The same columns with no result types: rows keep what the driver returns, and
+# IncidentListItem converts each value when it is read.
+DRIVER_COLUMNS: tuple[Any, ...] = tuple(
+    type_coerce(column, NullType()).label(name)
+    for column, name in zip(LIST_COLUMNS, IncidentListItem.FIELDS, strict=True)
+)
+
+
+@functools.lru_cache(maxsize=16)
+def list_row_type(dialect: Dialect) -> type[IncidentListItem]:
+    """IncidentListItem converting what this dialect's driver returns, as SQLAlchemy would."""
+    converters = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in LIST_COLUMNS
+    )
+    namespace = {"__slots__": (), "converters": converters}
+    return type(f"{dialect.name.capitalize()}IncidentListItem", (IncidentListItem,), namespace)
 
 
 # --- filters: each one a condition on a bound parameter named after its field ---------------
@@ -304,11 +410,11 @@ def sort_order(sort: str) -> list[Any]:
 
 @functools.lru_cache(maxsize=512)
 def list_statement(shape: FilterShape, sort: str, *, paged: bool) -> Select[Any]:
-    """LIST_COLUMNS of matching incidents in the sort order; binds offset, and limit if paged.
+    """DRIVER_COLUMNS of matching incidents in the sort order; binds offset, and limit if paged.
 
     Raises InvalidInput for an unknown sort.
     """
-    statement = filtered(select(*LIST_COLUMNS), shape).order_by(*sort_order(sort))
+    statement = filtered(select(*DRIVER_COLUMNS), shape).order_by(*sort_order(sort))
     if paged:
         statement = statement.limit(bindparam("limit", type_=Integer))
     return statement.offset(bindparam("offset", type_=Integer))
@@ -340,8 +446,9 @@ def list_incidents(
         session.flush()  # as session.execute would: the list shows this session's changes
     # The connection returns Core rows; session.execute would pass each row through the ORM's
     # loader again, in Python, which was most of what the old list of Incident objects cost.
-    rows = session.connection().execute(statement, values).all()
-    return list(map(IncidentListItem._make, rows))
+    connection = session.connection()
+    rows = connection.execute(statement, values).all()
+    return list(map(list_row_type(connection.dialect).from_driver, rows))
 
 
 def count_incidents(session: Session, *, filters: IncidentFilters = NO_FILTERS) -> int:

@@ -18,7 +18,6 @@ from tracker.web.throttle import throttled_login
 
 # The second step must follow the first within this many seconds.
 PENDING_SECONDS = 300
-QUICK_EXIT_URL = "https://www.wikipedia.org/"
 
 
 def make_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
@@ -70,7 +69,7 @@ def make_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     def quick_exit() -> Response:
         # A GET, so that one tap works without JavaScript and without a form.
         session.end()  # type: ignore[attr-defined]
-        return redirect(QUICK_EXIT_URL)
+        return redirect(settings.quick_exit_url)
 
     return blueprint
 
