@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup run test lint demo-summary clean
+.PHONY: setup run test lint translations clean
 
 setup: $(VENV)/.installed
 
@@ -13,11 +13,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Set up, initialise the instance, load the demo data, and show what is there.
+# Set up, initialise the instance (the first time, print the admin's one-time password),
+# load the demo data, and serve the web app on http://127.0.0.1:5000/.
 run: setup
 	$(BIN)/tracker init
 	$(BIN)/tracker demo
-	$(BIN)/tracker check
+	$(BIN)/tracker serve --host 127.0.0.1 --port 5000
 
 # The whole suite: lint, types, and every test on SQLite (and PostgreSQL when it answers).
 test: setup
@@ -27,6 +28,12 @@ lint: setup
 	$(BIN)/ruff check tracker tests bench
 	$(BIN)/ruff format --check tracker tests bench
 	$(BIN)/mypy
+
+# After changing UI strings: extract them, merge into the az and ru catalogs, compile.
+translations: setup
+	$(BIN)/pybabel extract -F pyproject.toml -k _l -o tracker/translations/messages.pot --no-location --sort-output --project tracker .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d tracker/translations --statistics
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, MetaData, delete, insert, select, text
 from sqlmodel import Session, SQLModel
@@ -24,6 +25,23 @@ POSTGRES_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 SEEDED_TABLES = ("vocabulary_term", "role")
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Iterator[None]:
+    """Argon2id with the smallest cost: the same code path, without a second per hash.
+
+    Production keeps the library's recommended parameters; the tests create hundreds of
+    accounts and would spend most of their time hashing.
+    """
+    import tracker.services.accounts as accounts_module
+    import tracker.services.users as users_module
+
+    fast = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    saved = users_module._hasher, accounts_module._hasher
+    users_module._hasher = accounts_module._hasher = fast
+    yield
+    users_module._hasher, accounts_module._hasher = saved
 
 
 def pytest_report_header() -> str:

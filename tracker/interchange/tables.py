@@ -50,8 +50,11 @@ SECTION_NAMES = (
     "record_restriction",
 )
 AUDIT_SECTION = "audit_entry"
-# Sessions, login counters and recovery codes belong to one instance's running web app.
-INSTANCE_ONLY_TABLES = frozenset({"user_session", "rate_limit_counter", "recovery_code"})
+# Sessions, login counters and recovery codes belong to one instance's running web app; the
+# search index is derived from the records and rebuilt from them.
+INSTANCE_ONLY_TABLES = frozenset(
+    {"user_session", "rate_limit_counter", "recovery_code", "search_entry"}
+)
 # Import and export events belong to one instance; they never travel, so round trips hold.
 INSTANCE_AUDIT_TABLE = "interchange"
 # A password hash or a TOTP secret is a credential: it never leaves the instance it was set on.

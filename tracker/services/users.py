@@ -10,7 +10,16 @@ from sqlmodel import Session, col
 from tracker.domain.errors import InvalidInput
 from tracker.domain.permissions import ROLE_CODES
 from tracker.models import UserAccount, UserRole
-from tracker.services.records import create_record
+from tracker.services.records import (
+    check_version,
+    create_record,
+    get_record,
+    restore_record,
+    soft_delete_record,
+    update_record,
+    write_versioned,
+)
+from tracker.services.web_sessions import end_user_sessions
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -85,4 +94,167 @@ def create_first_admin(session: Session, *, username: str) -> str | None:
     _user, password = create_user(
         session, username=username, display_name="Administrator", roles=("admin",), actor_id=None
     )
+    return password
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+class LastAdminError(InvalidInput):
+    """The change would leave no active admin."""
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> UserAccount:
+    """Raises RecordNotFound for an unknown or deleted account."""
+    return get_record(session, UserAccount, user_id)
+
+
+def user_at_version(session: Session, user_id: uuid.UUID, expected_version: int) -> UserAccount:
+    """The account, if still as the admin last saw it.
+
+    Raises RecordNotFound, EditConflict.
+    """
+    user = get_user(session, user_id)
+    check_version(user, expected_version)
+    return user
+
+
+def role_rows(session: Session, user_id: uuid.UUID) -> list[UserRole]:
+    """Every role row of a user, removed ones included (they are restored, not duplicated)."""
+    statement = select(UserRole).where(col(UserRole.user_id) == user_id)
+    return list(session.execute(statement).scalars())
+
+
+def active_admin_ids(session: Session) -> frozenset[uuid.UUID]:
+    statement = (
+        select(col(UserAccount.id))
+        .join(UserRole, col(UserRole.user_id) == col(UserAccount.id))
+        .where(
+            col(UserRole.role_code) == "admin",
+            col(UserRole.deleted_at).is_(None),
+            col(UserAccount.deleted_at).is_(None),
+            col(UserAccount.is_active).is_(True),
+        )
+    )
+    return frozenset(session.execute(statement).scalars())
+
+
+def check_admin_remains(session: Session, user: UserAccount, field: str) -> None:
+    """Raises LastAdminError when taking this user away would leave no active admin.
+
+    Nobody could then create accounts, reset a lost second factor or restore records.
+    """
+    if active_admin_ids(session) == {user.id}:
+        raise LastAdminError(
+            f"{field}: {user.username} is the last active admin; make another admin first"
+        )
+
+
+def set_roles(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    roles: tuple[str, ...],
+    expected_version: int,
+    actor_id: uuid.UUID,
+) -> UserAccount:
+    """Give a user exactly these roles; each added or removed role is audited.
+
+    Raises InvalidInput for an unknown role or the last admin losing the role, EditConflict,
+    RecordNotFound.
+    """
+    user = user_at_version(session, user_id, expected_version)
+    unknown = sorted(set(roles) - set(ROLE_CODES))
+    if unknown:
+        raise InvalidInput(f"roles: unknown role {', '.join(unknown)}")
+    rows = {row.role_code: row for row in role_rows(session, user.id)}
+    held = {code for code, row in rows.items() if not row.is_deleted}
+    added, removed = set(roles) - held, held - set(roles)
+    if "admin" in removed and user.is_active:
+        check_admin_remains(session, user, "roles")
+    if not added and not removed:
+        return user
+    # The account's version moves too, so two admins editing roles at once see a conflict.
+    write_versioned(session, user, actor_id=actor_id, expected_version=expected_version, values={})
+    for code in sorted(added):
+        give_role(session, rows.get(code), user.id, code, actor_id)
+    for code in sorted(removed):
+        row = rows[code]
+        soft_delete_record(session, row, actor_id=actor_id, expected_version=row.version)
+    return user
+
+
+def give_role(
+    session: Session, row: UserRole | None, user_id: uuid.UUID, code: str, actor_id: uuid.UUID
+) -> None:
+    if row is None:
+        values = {"user_id": user_id, "role_code": code}
+        create_record(session, UserRole, actor_id=actor_id, values=values)
+    else:
+        restore_record(session, row, actor_id=actor_id, expected_version=row.version)
+
+
+def deactivate_user(
+    session: Session, *, user_id: uuid.UUID, expected_version: int, actor_id: uuid.UUID
+) -> UserAccount:
+    """Stop an account from signing in and end every session it has.
+
+    Raises InvalidInput for the last active admin or an inactive account, EditConflict,
+    RecordNotFound.
+    """
+    user = user_at_version(session, user_id, expected_version)
+    if not user.is_active:
+        raise InvalidInput("is_active: this account is already deactivated")
+    check_admin_remains(session, user, "is_active")
+    update_record(
+        session,
+        user,
+        actor_id=actor_id,
+        expected_version=expected_version,
+        changes={"is_active": False},
+        reason="deactivated by an admin",
+    )
+    end_user_sessions(session, user_id=user.id)
+    return user
+
+
+def reactivate_user(
+    session: Session, *, user_id: uuid.UUID, expected_version: int, actor_id: uuid.UUID
+) -> UserAccount:
+    """Let a deactivated account sign in again.
+
+    Raises InvalidInput when it is active, EditConflict, RecordNotFound.
+    """
+    user = user_at_version(session, user_id, expected_version)
+    if user.is_active:
+        raise InvalidInput("is_active: this account is already active")
+    return update_record(
+        session,
+        user,
+        actor_id=actor_id,
+        expected_version=expected_version,
+        changes={"is_active": True},
+        reason="reactivated by an admin",
+    )
+
+
+def reset_password(
+    session: Session, *, user_id: uuid.UUID, expected_version: int, actor_id: uuid.UUID
+) -> str:
+    """A new one-time password, returned once; the user must change it at next sign-in.
+
+    Every session of the account ends: a reset often means the password is known to others.
+    Raises EditConflict, RecordNotFound.
+    """
+    user = user_at_version(session, user_id, expected_version)
+    password = one_time_password()
+    update_record(
+        session,
+        user,
+        actor_id=actor_id,
+        expected_version=expected_version,
+        changes={"password_hash": hash_password(password), "must_change_password": True},
+        reason="password reset by an admin",
+    )
+    end_user_sessions(session, user_id=user.id)
     return password

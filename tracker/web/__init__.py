@@ -8,7 +8,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from tracker.config import Settings
 from tracker.db import engine_from_settings
 from tracker.domain.permissions import Permission
-from tracker.web import account, auth, dashboard
+from tracker.web import (
+    account,
+    admin,
+    auth,
+    cases,
+    dashboard,
+    incidents,
+    organisations,
+    persons,
+    places,
+    restrictions,
+    search,
+    sources,
+)
 from tracker.web.access import can, enforce_access, public
 from tracker.web.database import (
     discard_request_session,
@@ -75,3 +88,12 @@ def register_blueprints(app: Flask, limiter: Limiter, settings: Settings) -> Non
     app.register_blueprint(auth.make_blueprint(limiter, settings))
     app.register_blueprint(account.make_blueprint())
     app.register_blueprint(dashboard.make_blueprint())
+    app.register_blueprint(incidents.make_blueprint())
+    app.register_blueprint(admin.make_blueprint())
+    app.register_blueprint(restrictions.make_blueprint())
+    app.register_blueprint(cases.make_blueprint())
+    app.register_blueprint(persons.make_blueprint())
+    app.register_blueprint(places.make_blueprint())
+    app.register_blueprint(organisations.make_blueprint())
+    app.register_blueprint(sources.make_blueprint())
+    app.register_blueprint(search.make_blueprint())

@@ -1,8 +1,11 @@
 """The dashboard: recent incidents, records awaiting review, upcoming legal deadlines."""
 
-from flask import Blueprint, render_template
+from datetime import date
+
+from flask import Blueprint, g, render_template
 
 from tracker.domain.permissions import Permission
+from tracker.services.dashboard import dashboard_for
 from tracker.web.access import requires
 
 
@@ -12,6 +15,9 @@ def make_blueprint() -> Blueprint:
     @blueprint.route("/")
     @requires(Permission.VIEW_RECORDS)
     def index() -> str:
-        return render_template("dashboard/index.html")
+        today = date.today()
+        return render_template(
+            "dashboard/index.html", dashboard=dashboard_for(g.db, g.viewer, today=today)
+        )
 
     return blueprint

@@ -41,7 +41,12 @@ def navigation() -> list[MenuItem]:
 
 
 def is_current(endpoint: str) -> bool:
-    return (request.endpoint or "").split(".")[0] == endpoint.split(".")[0]
+    """The menu entry of this page: itself, else the index of the page's area."""
+    current = request.endpoint or ""
+    if any(current == item for item, _label, _permission in MENU):
+        return current == endpoint
+    same_area = current.split(".")[0] == endpoint.split(".")[0]
+    return same_area and endpoint.endswith(".index")
 
 
 def current_language() -> str:

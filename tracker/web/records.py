@@ -16,6 +16,8 @@ from tracker.services.audit import history_of
 from tracker.services.records import table_name_of
 from tracker.services.restrictions import Viewer
 
+EMPTY_VALUES: tuple[Any, ...] = (None, "", [], {})
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -64,8 +66,13 @@ def visible_changes(
     return tuple(
         FieldChange(field, shown(field, values[0]), shown(field, values[1]))
         for field, values in sorted(changes.items())
-        if isinstance(values, list | tuple) and len(values) == 2
+        if isinstance(values, list | tuple) and len(values) == 2 and not both_empty(*values)
     )
+
+
+def both_empty(old: Any, new: Any) -> bool:
+    """A field created empty says nothing worth a line of history."""
+    return old in EMPTY_VALUES and new in EMPTY_VALUES
 
 
 def usernames(db: Session, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -1,0 +1,349 @@
+"""The full-text search index: folded words of each searchable record, and their upkeep.
+
+Rows are derived data, rebuilt at will, so they belong to this instance and never travel in an
+interchange file. On SQLite an FTS5 table follows search_entry through triggers; on PostgreSQL
+a GIN index over `to_tsvector('simple', folded)` does the same job (migration 0003).
+
+Every change a service makes is audited, so the index follows the audit log, as a trigger
+would: when an audit entry is inserted, the record it names is indexed again on the same
+connection, in the same transaction. Bulk loads (JSON import, synthetic data) write one audit
+entry for the whole load and are indexed again from scratch. The listener lives here, with
+the table, so that every process that loads the models (web, CLI, tests) keeps the index.
+"""
+
+import hashlib
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Index,
+    Integer,
+    Table,
+    Text,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapper
+from sqlmodel import Field, Session, SQLModel
+
+from tracker.domain.text import fold_for_search
+from tracker.models.audit import AuditEntry
+from tracker.models.base import TimestampedRecord
+from tracker.models.cases import Case
+from tracker.models.incidents import Incident
+from tracker.models.organisations import Organisation, OrganisationAlias
+from tracker.models.people import Person, PersonName
+from tracker.models.places import Place, PlaceAlias
+from tracker.models.sources import Citation, Source
+
+# SQLite needs the type to read exactly INTEGER for the key to be the rowid FTS5 points at.
+ENTRY_ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class SearchEntry(SQLModel, table=True):
+    """One field (or one chunk of a long field) of a record, as space-separated folded words."""
+
+    __tablename__ = "search_entry"
+    __table_args__ = (
+        Index("ix_search_entry_target", "target_table", "target_id"),
+        Index(
+            "ix_search_entry_document",
+            text("to_tsvector('simple'::regconfig, folded)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    # A hash of what the row indexes, not a sequence: rebuilding gives the same rows.
+    id: int = Field(
+        primary_key=True, sa_type=ENTRY_ID_TYPE, sa_column_kwargs={"autoincrement": False}
+    )
+    # The record a hit opens (a citation's words lead to its incident, an alias to its person).
+    target_table: str = Field(max_length=40, nullable=False)
+    target_id: uuid.UUID = Field(nullable=False)
+    # The row the words come from (the citation, the alias), for the snippet shown with a hit.
+    origin_id: uuid.UUID = Field(nullable=False)
+    field: str = Field(max_length=40, nullable=False)
+    # Aliases are identity: only viewers who may see identities may match them.
+    reveals_identity: bool = Field(default=False, nullable=False)
+    folded: str = Field(default="", sa_type=Text, nullable=False)
+
+
+# Letters and digits of any script; everything else separates words, as FTS5 and the
+# PostgreSQL parser see the space-joined words we store.
+WORD = re.compile(r"[^\W_]+")
+# PostgreSQL refuses a tsvector over 1 MB: long narratives are indexed in pieces.
+CHUNK_CHARACTERS = 20_000
+BATCH = 500
+# Audit entries of loads that write rows in bulk, past the services.
+BULK_LOADS = frozenset({("interchange", "import"), ("synthetic", "create")})
+
+
+@dataclass(frozen=True)
+class IndexedText:
+    """Text columns of one table, and the record (target) a hit on them opens."""
+
+    model: type[TimestampedRecord]
+    target_table: str
+    link: str  # the column holding the target's id: "id" when the row is the target
+    fields: tuple[str, ...]
+    # Aliases are identity (DOMAIN §6): only viewers who may see identities match them.
+    reveals_identity: bool = False
+
+    @property
+    def table(self) -> Table:
+        return SQLModel.metadata.tables[str(self.model.__tablename__)]
+
+
+# Real names are never indexed: a search must not confirm a name to anyone.
+INDEXED_TEXTS = (
+    IndexedText(Incident, "incident", "id", ("code", "title", "summary", "narrative")),
+    IndexedText(Citation, "incident", "incident_id", ("claim", "locator")),
+    IndexedText(Source, "source", "id", ("title", "citation_text", "url")),
+    IndexedText(Person, "person", "id", ("pseudonym_code",)),
+    IndexedText(PersonName, "person", "person_id", ("text",), reveals_identity=True),
+    IndexedText(Place, "place", "id", ("name",)),
+    IndexedText(PlaceAlias, "place", "place_id", ("text",)),
+    IndexedText(Organisation, "organisation", "id", ("name",)),
+    IndexedText(OrganisationAlias, "organisation", "organisation_id", ("text",)),
+    IndexedText(Case, "case_file", "id", ("code", "title", "summary")),
+)
+TARGET_TABLES = tuple(dict.fromkeys(indexed.target_table for indexed in INDEXED_TEXTS))
+
+
+@dataclass(frozen=True)
+class Document:
+    """One field of one row, with the record it leads to."""
+
+    target_table: str
+    target_id: uuid.UUID
+    origin_id: uuid.UUID
+    field: str  # "<table>.<column>", e.g. "citation.claim"
+    text: str
+    reveals_identity: bool
+
+
+def search_entry_table() -> Table:
+    return SQLModel.metadata.tables["search_entry"]
+
+
+def folded_words(value: str) -> str:
+    """The words of the text, folded (İ/ı/I → i, Ə → e, no diacritics, no case), one space apart."""
+    if value.isascii():  # the common case, folded alike without the Unicode steps
+        return " ".join(WORD.findall(value.lower()))
+    return " ".join(WORD.findall(fold_for_search(value)))
+
+
+def chunks(words: str) -> list[str]:
+    """Pieces of at most CHUNK_CHARACTERS, cut between words."""
+    pieces: list[str] = []
+    while len(words) > CHUNK_CHARACTERS:
+        cut = words.rfind(" ", 0, CHUNK_CHARACTERS + 1)
+        cut = cut if cut > 0 else CHUNK_CHARACTERS
+        pieces.append(words[:cut])
+        words = words[cut:].lstrip()
+    return [*pieces, words] if words else pieces
+
+
+def entry_id(document: Document, chunk: int) -> int:
+    """A stable 63-bit key: indexing the same record twice gives the same rows."""
+    key = f"{document.target_table}|{document.target_id}|{document.origin_id}|{document.field}"
+    digest = hashlib.blake2b(f"{key}|{chunk}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & (2**63 - 1)
+
+
+def entry_rows(document: Document) -> Iterator[dict[str, Any]]:
+    for number, words in enumerate(chunks(folded_words(document.text))):
+        yield {
+            "id": entry_id(document, number),
+            "target_table": document.target_table,
+            "target_id": document.target_id,
+            "origin_id": document.origin_id,
+            "field": document.field,
+            "reveals_identity": document.reveals_identity,
+            "folded": words,
+        }
+
+
+def texts_leading_to(target_table: str) -> list[IndexedText]:
+    return [indexed for indexed in INDEXED_TEXTS if indexed.target_table == target_table]
+
+
+def documents_of(
+    connection: Connection, indexed: IndexedText, target_ids: Sequence[uuid.UUID]
+) -> Iterator[Document]:
+    """The live rows' fields that lead to these targets; a deleted target has none."""
+    table = indexed.table
+    link = table.c[indexed.link]
+    statement = select(table.c.id, link, *(table.c[field] for field in indexed.fields)).where(
+        link.in_(target_ids), table.c.deleted_at.is_(None)
+    )
+    if indexed.link != "id":
+        target = SQLModel.metadata.tables[indexed.target_table]
+        statement = statement.join(target, target.c.id == link).where(target.c.deleted_at.is_(None))
+    for row in connection.execute(statement):
+        origin_id, target_id, *values = row
+        for field, value in zip(indexed.fields, values, strict=True):
+            yield Document(
+                indexed.target_table,
+                target_id,
+                origin_id,
+                f"{table.name}.{field}",
+                value or "",
+                indexed.reveals_identity,
+            )
+
+
+def batches(ids: Iterable[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    batch: list[uuid.UUID] = []
+    for record_id in ids:
+        batch.append(record_id)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def wanted_rows(
+    connection: Connection, target_table: str, target_ids: Sequence[uuid.UUID]
+) -> dict[int, dict[str, Any]]:
+    """The entries these records should have now, by id."""
+    return {
+        row["id"]: row
+        for indexed in texts_leading_to(target_table)
+        for document in documents_of(connection, indexed, target_ids)
+        for row in entry_rows(document)
+    }
+
+
+def stored_words(
+    connection: Connection, target_table: str, target_ids: Sequence[uuid.UUID]
+) -> dict[int, str]:
+    entries = search_entry_table()
+    statement = select(entries.c.id, entries.c.folded).where(
+        entries.c.target_table == target_table, entries.c.target_id.in_(target_ids)
+    )
+    return {entry_id: folded for entry_id, folded in connection.execute(statement).tuples()}
+
+
+def sync_targets(
+    connection: Connection, target_table: str, target_ids: Sequence[uuid.UUID]
+) -> None:
+    """Make these records' entries match their text, touching only the entries that differ.
+
+    Rewriting unchanged entries would be wasted work, and would churn the FTS5 segments.
+    """
+    wanted = wanted_rows(connection, target_table, target_ids)
+    stored = stored_words(connection, target_table, target_ids)
+    stale = [
+        key for key, words in stored.items() if key not in wanted or wanted[key]["folded"] != words
+    ]
+    entries = search_entry_table()
+    if stale:
+        connection.execute(delete(entries).where(entries.c.id.in_(stale)))
+    fresh = [wanted[key] for key in sorted(wanted) if stored.get(key) != wanted[key]["folded"]]
+    if fresh:
+        # RETURNING makes SQLAlchemy send many rows per INSERT ("insertmanyvalues"): SQLite
+        # opens a savepoint per statement and FTS5 writes its buffered words out at each one,
+        # so row-by-row inserts would crawl.
+        connection.execute(insert(entries).returning(entries.c.id), fresh)
+
+
+def reindex_records(
+    connection: Connection, target_table: str, target_ids: Iterable[uuid.UUID]
+) -> None:
+    """Index these records of one target table again (deleted ones drop out)."""
+    for batch in batches(dict.fromkeys(target_ids)):
+        sync_targets(connection, target_table, batch)
+
+
+def reindex_record(session: Session, table_name: str, record_id: uuid.UUID) -> None:
+    """Index the record again, and whatever its words lead to (a citation: its incident)."""
+    connection = session.connection()
+    for target_table, target_id in targets_of(connection, table_name, record_id, {}):
+        reindex_records(connection, target_table, [target_id])
+
+
+def rebuild_search_index(session: Session) -> None:
+    """Bring the whole index in line with the live records; call after writing in bulk."""
+    rebuild_on(session.connection())
+
+
+def rebuild_on(connection: Connection) -> None:
+    entries = search_entry_table()
+    connection.execute(delete(entries).where(entries.c.target_table.not_in(TARGET_TABLES)))
+    for target_table in TARGET_TABLES:
+        table = SQLModel.metadata.tables[target_table]
+        live = select(table.c.id).where(table.c.deleted_at.is_(None))
+        connection.execute(
+            delete(entries).where(
+                entries.c.target_table == target_table, entries.c.target_id.not_in(live)
+            )
+        )
+        for batch in batches(list(connection.execute(live.order_by(table.c.id)).scalars())):
+            sync_targets(connection, target_table, batch)
+
+
+def targets_of(
+    connection: Connection, table_name: str, record_id: uuid.UUID, changes: dict[str, Any]
+) -> Iterator[tuple[str, uuid.UUID]]:
+    """The records whose entries a change to this row touches, before and after a move."""
+    for indexed in INDEXED_TEXTS:
+        if indexed.table.name != table_name:
+            continue
+        if indexed.link == "id":
+            yield indexed.target_table, record_id
+            continue
+        for target_id in linked_ids(connection, indexed, record_id, changes):
+            yield indexed.target_table, target_id
+
+
+def linked_ids(
+    connection: Connection, indexed: IndexedText, record_id: uuid.UUID, changes: dict[str, Any]
+) -> set[uuid.UUID]:
+    """The row's target now, and the one it was moved from (a merged person's alias)."""
+    table = indexed.table
+    current = connection.execute(
+        select(table.c[indexed.link]).where(table.c.id == record_id)
+    ).scalar()
+    found = {current} if current is not None else set()
+    for value in changes.get(indexed.link) or ():
+        if value:
+            found.add(uuid.UUID(str(value)))
+    return found
+
+
+def wrote_rows(changes: dict[str, Any]) -> bool:
+    """False only for an import that reports nothing created and nothing updated."""
+    return not ("created" in changes and "updated" in changes) or bool(
+        changes["created"] or changes["updated"]
+    )
+
+
+def follow_audit_entry(_mapper: Mapper[Any], connection: Connection, entry: AuditEntry) -> None:
+    """after_insert of an audit entry: index again what it changed."""
+    if (entry.table_name, entry.action) in BULK_LOADS:
+        if wrote_rows(entry.changes):
+            rebuild_on(connection)
+        return
+    for target_table, target_id in targets_of(
+        connection, entry.table_name, entry.record_id, entry.changes
+    ):
+        reindex_records(connection, target_table, [target_id])
+
+
+def follow_audit_log() -> None:
+    """Register the listener once, whoever imports this module first."""
+    if not event.contains(AuditEntry, "after_insert", follow_audit_entry):
+        event.listen(AuditEntry, "after_insert", follow_audit_entry)
+
+
+follow_audit_log()
