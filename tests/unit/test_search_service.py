@@ -26,6 +26,7 @@ from tracker.services.restrictions import Viewer, set_restriction
 from tracker.services.search import (
     SearchResults,
     rebuild_search_index,
+    search_phrases,
     search_records,
     search_terms,
 )
@@ -201,6 +202,15 @@ def test_queries_reduce_to_plain_folded_words() -> None:
     assert search_terms('NEAR("Əli" *) -x') == ("near", "eli", "x")
     assert search_terms("***") == ()
     assert len(search_terms(" ".join(f"w{n}" for n in range(100)))) == 8
+    assert search_phrases("V-2017-014 Bakı") == (("v", "2017", "014"), ("baki",))
+
+
+def test_what_was_typed_together_is_a_phrase(session: Session) -> None:
+    person = make_person(session)
+    letter, year, number = person.pseudonym_code.split("-")
+    assert ids(search(session, f"{year}-{number}")) == [person.id]
+    assert ids(search(session, f"{letter}-{year}-{number[:2]}")) == [person.id]
+    assert search(session, f"{number}-{year}").hits == ()
 
 
 def test_pages_of_twenty_without_overlap(session: Session) -> None:

@@ -13,6 +13,7 @@ from tests.factories import ACTOR_ID, make_case, make_incident
 from tests.web.conftest import Account, WebClient
 from tracker.domain.permissions import ROLE_CODES
 from tracker.models import Case, Incident, LegalAction
+from tracker.services import dashboard as dashboard_service
 from tracker.services.cases import add_legal_action, update_case
 from tracker.services.incidents import delete_incident, update_incident
 from tracker.services.restrictions import set_restriction
@@ -182,6 +183,15 @@ def test_deadlines_of_restricted_cases_stay_hidden(
     case = create(engine, build)
     assert case.code not in dashboard(signed_in("analyst"))
     assert case.code in dashboard(signed_in("lawyer"))
+
+
+def test_large_counts_are_capped(
+    engine: Engine, signed_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard_service, "COUNT_LIMIT", 2)
+    create(engine, lambda session: [make_incident(session) for _ in range(3)])
+    page = dashboard(signed_in("analyst"))
+    assert "2+ incidents" in page and "2+ awaiting review" in page
 
 
 def test_titles_are_shown_escaped(engine: Engine, signed_in: SignIn) -> None:
