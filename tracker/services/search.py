@@ -71,6 +71,7 @@ __all__ = [
     "SearchResults",
     "rebuild_search_index",
     "reindex_record",
+    "search_phrases",
     "search_records",
     "search_terms",
 ]
