@@ -358,6 +358,23 @@ def check_command() -> None:
     click.echo("No integrity problems found.")
 
 
+@click.group("search")
+def search_group() -> None:
+    """The full-text search index."""
+
+
+@search_group.command("reindex")
+@guarded
+def search_reindex_command() -> None:
+    """Rebuild the search index from the live records (after a restore from backup, say)."""
+    from tracker.services.search import rebuild_search_index, search_entry_count
+
+    with cli_transaction() as session:
+        rebuild_search_index(session)
+        entries = search_entry_count(session)
+    click.echo(f"Search index rebuilt: {entries:,} entries.")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -380,6 +397,7 @@ COMMANDS = (
     export_group,
     import_group,
     check_command,
+    search_group,
     serve_command,
 )
 

@@ -10,14 +10,13 @@ from sqlmodel import SQLModel
 
 from tracker.db import make_engine
 from tracker.domain.vocabularies import SEED_VOCABULARIES
-from tracker.migrations import current_revision, downgrade_database, head_revision, upgrade_database
-
-# What the models cannot describe: SQLite's FTS5 search table and the shadow tables it keeps.
-NOT_IN_MODELS = ("search_entry_fts",)
-
-
-def described_by_models(name: str | None, type_: str, _parents: object) -> bool:
-    return not (type_ == "table" and str(name).startswith(NOT_IN_MODELS))
+from tracker.migrations import (
+    current_revision,
+    described_by_models,
+    downgrade_database,
+    head_revision,
+    upgrade_database,
+)
 
 
 def schema_differences(engine: Engine) -> list[object]:

@@ -202,7 +202,8 @@ def test_queries_reduce_to_plain_folded_words() -> None:
     assert search_terms('NEAR("Əli" *) -x') == ("near", "eli", "x")
     assert search_terms("***") == ()
     assert len(search_terms(" ".join(f"w{n}" for n in range(100)))) == 8
-    assert search_phrases("V-2017-014 Bakı") == (("v", "2017", "014"), ("baki",))
+    assert search_phrases("V-2017-014 Bakı") == (("v2017014",), ("baki",))
+    assert search_phrases("Nafas-LGBTI") == (("nafas", "lgbti"),)
 
 
 def test_what_was_typed_together_is_a_phrase(session: Session) -> None:
@@ -211,6 +212,13 @@ def test_what_was_typed_together_is_a_phrase(session: Session) -> None:
     assert ids(search(session, f"{year}-{number}")) == [person.id]
     assert ids(search(session, f"{letter}-{year}-{number[:2]}")) == [person.id]
     assert search(session, f"{number}-{year}").hits == ()
+
+
+def test_codes_and_dates_in_text_are_found_as_typed(session: Session) -> None:
+    incident = make_incident(session, title="Raid", narrative="Seen on 08.03.2023; see V-2017-014.")
+    for query in ("08.03.2023", "08.03", "8.03.2023", "V-2017-014", "v2017014", "2017-014"):
+        found = ids(search(session, query))
+        assert (incident.id in found) == (query != "8.03.2023"), query
 
 
 def test_pages_of_twenty_without_overlap(session: Session) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, TypeDecorator
 from sqlmodel import SQLModel
 
 import tracker.models  # noqa: F401  (registers every table on the metadata)
+from tracker.migrations import described_by_models
 
 target_metadata = SQLModel.metadata
 
@@ -28,6 +29,7 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_name=described_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -79,6 +79,8 @@ class SearchEntry(SQLModel, table=True):
 # Letters and digits of any script; everything else separates words, as FTS5 and the
 # PostgreSQL parser see the space-joined words we store.
 WORD = re.compile(r"[^\W_]+")
+DIGIT = re.compile(r"\d")
+CODE_MAX_WORDS = 5
 # PostgreSQL refuses a tsvector over 1 MB: long narratives are indexed in pieces.
 CHUNK_CHARACTERS = 20_000
 BATCH = 500
@@ -134,11 +136,33 @@ def search_entry_table() -> Table:
     return SQLModel.metadata.tables["search_entry"]
 
 
-def folded_words(value: str) -> str:
-    """The words of the text, folded (İ/ı/I → i, Ə → e, no diacritics, no case), one space apart."""
+def fold(value: str) -> str:
+    """İ/ı/I → i, Ə → e, no diacritics, no case."""
     if value.isascii():  # the common case, folded alike without the Unicode steps
-        return " ".join(WORD.findall(value.lower()))
-    return " ".join(WORD.findall(fold_for_search(value)))
+        return value.lower()
+    return fold_for_search(value)
+
+
+def is_code(words: Sequence[str]) -> bool:
+    """A few words typed together with a digit among them: V-2017-014, 08.03.2023."""
+    return 1 < len(words) <= CODE_MAX_WORDS and any(DIGIT.search(word) for word in words)
+
+
+def joined_codes(folded: str) -> list[str]:
+    """Each code, and its tails, as one word too (v2017014, 2017014): a code is then one
+    rare word to look up, not a phrase of common ones (every pseudonym holds "v")."""
+    joined: list[str] = []
+    for piece in folded.split():
+        words = WORD.findall(piece)
+        if is_code(words):
+            joined.extend("".join(words[start:]) for start in range(len(words) - 1))
+    return joined
+
+
+def folded_words(value: str) -> str:
+    """The words of the text, folded, one space apart, then its codes joined into one word."""
+    folded = fold(value)
+    return " ".join([*WORD.findall(folded), *joined_codes(folded)])
 
 
 def chunks(words: str) -> list[str]:
@@ -235,14 +259,19 @@ def stored_words(
 
 
 def sync_targets(
-    connection: Connection, target_table: str, target_ids: Sequence[uuid.UUID]
+    connection: Connection,
+    target_table: str,
+    target_ids: Sequence[uuid.UUID],
+    *,
+    index_is_empty: bool = False,
 ) -> None:
     """Make these records' entries match their text, touching only the entries that differ.
 
     Rewriting unchanged entries would be wasted work, and would churn the FTS5 segments.
+    When the caller knows the table has no entries yet (a first build), nothing is looked up.
     """
     wanted = wanted_rows(connection, target_table, target_ids)
-    stored = stored_words(connection, target_table, target_ids)
+    stored = {} if index_is_empty else stored_words(connection, target_table, target_ids)
     stale = [
         key for key, words in stored.items() if key not in wanted or wanted[key]["folded"] != words
     ]
@@ -288,8 +317,17 @@ def rebuild_on(connection: Connection) -> None:
                 entries.c.target_table == target_table, entries.c.target_id.not_in(live)
             )
         )
+        # A first build (a bulk load into an empty index) only inserts: looking up stored
+        # words per batch would read a table the planner has no statistics for yet.
+        empty = not has_entries(connection, target_table)
         for batch in batches(list(connection.execute(live.order_by(table.c.id)).scalars())):
-            sync_targets(connection, target_table, batch)
+            sync_targets(connection, target_table, batch, index_is_empty=empty)
+
+
+def has_entries(connection: Connection, target_table: str) -> bool:
+    entries = search_entry_table()
+    first = select(entries.c.id).where(entries.c.target_table == target_table).limit(1)
+    return connection.execute(first).first() is not None
 
 
 def targets_of(

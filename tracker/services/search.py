@@ -36,6 +36,7 @@ from tracker.models.search import (
     INDEXED_TEXTS,
     WORD,
     IndexedText,
+    is_code,
     rebuild_search_index,
     reindex_record,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "rebuild_search_index",
     "reindex_record",
     "search_phrases",
+    "search_entry_count",
     "search_records",
     "search_terms",
 ]
@@ -103,19 +105,38 @@ class SearchResults:
 NO_RESULTS = SearchResults(terms=(), hits=(), page=1, has_next=False)
 
 
-def search_phrases(query: str) -> tuple[Phrase, ...]:
-    """The query as phrases of folded words: what the user typed between spaces, so that a
-    code such as V-2017-014 is one phrase; a few phrases at most, no operators survive."""
-    phrases = (
-        tuple(word[:MAX_TERM_LENGTH] for word in WORD.findall(fold_for_search(chunk)))
+def search_entry_count(session: Session) -> int:
+    """How many entries the index holds (one per indexed field, or chunk of a long one)."""
+    return int(session.execute(select(func.count()).select_from(SearchEntry)).scalar_one())
+
+
+def query_chunks(query: str) -> list[list[str]]:
+    """The folded words of each stretch the user typed between spaces."""
+    return [
+        [word[:MAX_TERM_LENGTH] for word in WORD.findall(fold_for_search(chunk))]
         for chunk in query[:MAX_QUERY_LENGTH].split()
-    )
-    return tuple(dict.fromkeys(phrase[:MAX_TERMS] for phrase in phrases if phrase))[:MAX_TERMS]
+    ]
+
+
+def phrase_of(words: list[str]) -> Phrase:
+    """A stretch as a phrase: a code or date (V-2017-014, 08.03.2023) as the one word the
+    index also holds it as (see joined_codes), other words in order."""
+    if is_code(words):
+        return ("".join(words)[:MAX_TERM_LENGTH],)
+    return tuple(words[:MAX_TERMS])
+
+
+def search_phrases(query: str) -> tuple[Phrase, ...]:
+    """The query as phrases of folded words, one per stretch typed between spaces; a few
+    phrases at most, no operators survive."""
+    phrases = (phrase_of(words) for words in query_chunks(query) if words)
+    return tuple(dict.fromkeys(phrases))[:MAX_TERMS]
 
 
 def search_terms(query: str) -> tuple[str, ...]:
-    """Every folded word of the query's phrases, once."""
-    return tuple(dict.fromkeys(word for phrase in search_phrases(query) for word in phrase))
+    """Every folded word of the query, once: what snippets look for."""
+    words = (word for chunk in query_chunks(query) for word in chunk)
+    return tuple(dict.fromkeys(words))[:MAX_TERMS]
 
 
 def is_prefix(word: str) -> bool:
