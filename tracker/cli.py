@@ -366,11 +366,14 @@ def search_group() -> None:
 @search_group.command("reindex")
 @guarded
 def search_reindex_command() -> None:
-    """Rebuild the search index from the live records (after a restore from backup, say)."""
+    """Rebuild the search index and the date-range index from the records (after a restore
+    from backup or a VACUUM, say)."""
     from tracker.services.search import rebuild_search_index, search_entry_count
+    from tracker.services.spans import rebuild_incident_spans
 
     with cli_transaction() as session:
         rebuild_search_index(session)
+        rebuild_incident_spans(session)
         entries = search_entry_count(session)
     click.echo(f"Search index rebuilt: {entries:,} entries.")
 

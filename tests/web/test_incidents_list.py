@@ -27,6 +27,7 @@ from tracker.models import Incident
 from tracker.services.cases import add_incident_to_case
 from tracker.services.incidents import delete_incident
 from tracker.services.restrictions import set_restriction
+from tracker.web import incidents as web_incidents
 
 T = TypeVar("T")
 CODE = re.compile(r"INC-\d{6}")
@@ -185,6 +186,21 @@ def test_pages_of_fifty(engine: Engine, signed_in: Any) -> None:
     assert "53 incidents" in first and "Page 1 of 2" in first
     assert 'href="/incidents/?sort=code&amp;page=2"' in first
     assert codes_on(client.get("/incidents/?page=99").get_data(as_text=True)) == set()
+
+
+def test_a_broad_list_counts_only_so_far(
+    engine: Engine, signed_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(engine, lambda s: [make_incident(s) for _ in range(53)])
+    monkeypatch.setattr(web_incidents, "COUNT_LIMIT", 10)
+    client = signed_in("analyst")
+    first = client.get("/incidents/?sort=code").get_data(as_text=True)
+    second = client.get("/incidents/?sort=code&page=2").get_data(as_text=True)
+    assert "More than 10 incidents" in first and "53 incidents" not in first
+    assert "Page 1" in first and "Page 1 of" not in first
+    assert 'href="/incidents/?sort=code&amp;page=2"' in first
+    assert codes_on(second) == {f"INC-0000{n}" for n in range(51, 54)}
+    assert 'rel="next"' not in second and 'rel="prev"' in second
 
 
 @pytest.mark.parametrize(

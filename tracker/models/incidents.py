@@ -32,6 +32,16 @@ class Incident(TimestampedRecord, table=True):
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),
+        # Newest first, as the list shows by default. PostgreSQL reads an ascending index
+        # backwards as DESC NULLS FIRST, which would put undated incidents first; SQLite's
+        # planner reads the index above backwards and needs none.
+        Index(
+            "ix_incident_date_order_desc",
+            text("coalesce(start_earliest, start_latest) DESC NULLS LAST"),
+            text("coalesce(start_latest, start_earliest) DESC NULLS LAST"),
+            text("code DESC"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ).ddl_if(dialect="postgresql"),
         # The dashboard's recently changed incidents: ten index entries, not a sort of all.
         Index("ix_incident_updated_at", "updated_at"),
         CheckConstraint(

@@ -19,7 +19,7 @@ REVIEW_LIMIT = 10
 DEADLINE_LIMIT = 20
 DEADLINE_HORIZON_DAYS = 90
 # Counting every row of a large table costs more than the number tells at a glance.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 # Incidents nobody has checked against other sources yet (DOMAIN §2 verification_status).
 AWAITING_REVIEW = "unverified"
 # Filing the application is what the ECtHR time limit asks for; once filed, it is met.

@@ -17,9 +17,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     func,
+    literal,
+    literal_column,
     or_,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.engine import Dialect
@@ -31,6 +35,13 @@ from tracker.domain.errors import InvalidInput
 from tracker.models import CaseIncident, Incident, Involvement, Place
 from tracker.services.records import live
 from tracker.services.restrictions import visible_condition_bound
+
+# A place with more incidents than this is read through the list's order (place_condition).
+BROAD_PLACE = 1_000
+# Filters that find few incidents through their own index: with one, the place index is kept.
+INDEXED_INVOLVEMENT_FILTERS = frozenset({"case_id", "person_id", "organisation_id"})
+# julianday() of 0001-01-01 is 1721425.5; date(1, 1, 1).toordinal() is 1.
+JULIAN_DAY_OF_ORDINAL_ZERO = 1721424.5
 
 
 class DateMatch(enum.StrEnum):
@@ -255,8 +266,43 @@ def date_unknown() -> ColumnElement[bool]:
     return and_(*(col(column).is_(None) for column in columns))
 
 
-def date_condition(date_match: DateMatch) -> ColumnElement[bool]:
-    """The honest overlap rule: an open bound runs forever; a wholly unknown date matches none."""
+def ordinal(parameter: str) -> ColumnElement[int]:
+    """The bound day as the R*Tree stores days (date.toordinal())."""
+    day = func.julianday(bindparam(parameter, type_=Date))
+    return cast(day - JULIAN_DAY_OF_ORDINAL_ZERO, Integer)
+
+
+def span_condition(date_match: DateMatch) -> ColumnElement[bool]:
+    """The rule over the R*Tree: open bounds are stored far out, undated incidents not at all."""
+    low = literal_column("incident_span.low", Integer)
+    high = literal_column("incident_span.high", Integer)
+    start, end = ordinal("date_from"), ordinal("date_to")
+    overlapping = and_(low <= end, high >= start)
+    wholly = and_(low >= start, high <= end)
+    spans = {
+        DateMatch.OVERLAPS: overlapping,
+        DateMatch.WHOLLY_WITHIN: wholly,
+        DateMatch.PARTLY_WITHIN: and_(overlapping, ~wholly),
+    }[date_match]
+    # Boxes are keyed by rowid: several times faster to look incidents up by than their id.
+    box = literal_column("incident_span.id", Integer)
+    matching = select(box).select_from(text("incident_span")).where(spans)
+    return literal_column("incident.rowid", Integer).in_(matching)
+
+
+def date_condition(date_match: DateMatch, *, spans_indexed: bool) -> ColumnElement[bool]:
+    """The honest overlap rule: an open bound runs forever; a wholly unknown date matches none.
+
+    On SQLite, an R*Tree of the ranges (migration 0005) answers it: a B-tree on either end of
+    the range reads every incident on one side of the period.
+    """
+    if spans_indexed:
+        return span_condition(date_match)
+    return columns_date_condition(date_match)
+
+
+def columns_date_condition(date_match: DateMatch) -> ColumnElement[bool]:
+    """The rule over the incident's own date columns."""
     low, high = range_low(), range_high()
     period_start, period_end = bindparam("date_from", type_=Date), bindparam("date_to", type_=Date)
     wholly = and_(low.is_not(None), low >= period_start, high.is_not(None), high <= period_end)
@@ -300,8 +346,13 @@ def organisation_condition() -> ColumnElement[bool]:
     )
 
 
-def place_condition() -> ColumnElement[bool]:
-    """The place and every place below it, at any depth, deleted ones included."""
+def place_condition(*, by_order: bool = False) -> ColumnElement[bool]:
+    """The place and every place below it, at any depth, deleted ones included.
+
+    by_order (SQLite): a place with many incidents is better found by reading the list's order
+    index and checking each incident's place than by reading every incident of the place and
+    sorting them; SQLite's planner cannot tell, and a unary + keeps it off the place index.
+    """
     # places.descendants_cte builds the same tree around a value; a bound parameter lets one
     # statement serve every place.
     tree = (
@@ -310,7 +361,8 @@ def place_condition() -> ColumnElement[bool]:
         .cte("place_tree", recursive=True)
     )
     tree = tree.union_all(select(col(Place.id)).where(col(Place.parent_id) == tree.c.id))
-    return col(Incident.place_id).in_(select(tree.c.id))
+    place = literal_column("+incident.place_id") if by_order else col(Incident.place_id)
+    return place.in_(select(tree.c.id))
 
 
 def case_condition() -> ColumnElement[bool]:
@@ -344,12 +396,16 @@ class FilterShape(NamedTuple):
     names: frozenset[str]
     date_match: DateMatch | None  # None: no date filter
     include_deleted: bool
+    spans_indexed: bool = False  # SQLite's R*Tree of date ranges answers the date filter
+    place_by_order: bool = False  # SQLite, a place with many incidents: see place_condition
 
 
-def shape_of(filters: IncidentFilters) -> FilterShape:
+def shape_of(filters: IncidentFilters, dialect_name: str = "") -> FilterShape:
     names = frozenset(name for name in FILTER_CONDITIONS if getattr(filters, name) is not None)
     dated = filters.date_from is not None or filters.date_to is not None
-    return FilterShape(names, filters.date_match if dated else None, filters.include_deleted)
+    date_match = filters.date_match if dated else None
+    spans_indexed = dated and dialect_name == "sqlite"
+    return FilterShape(names, date_match, filters.include_deleted, spans_indexed)
 
 
 def bound_values(filters: IncidentFilters) -> dict[str, Any]:
@@ -361,11 +417,17 @@ def bound_values(filters: IncidentFilters) -> dict[str, Any]:
     return values
 
 
+def condition_of(name: str, shape: FilterShape) -> ColumnElement[bool]:
+    if name == "place_id" and shape.place_by_order:
+        return place_condition(by_order=True)
+    return FILTER_CONDITIONS[name]()
+
+
 def filtered(statement: Select[Any], shape: FilterShape) -> Select[Any]:
     """Apply every filter of the shape to a query over incidents."""
-    conditions = [FILTER_CONDITIONS[name]() for name in sorted(shape.names)]
+    conditions = [condition_of(name, shape) for name in sorted(shape.names)]
     if shape.date_match is not None:
-        conditions.append(date_condition(shape.date_match))
+        conditions.append(date_condition(shape.date_match, spans_indexed=shape.spans_indexed))
     if not shape.include_deleted:
         statement = live(statement, Incident)
     return statement.where(*conditions)
@@ -421,8 +483,13 @@ def list_statement(shape: FilterShape, sort: str, *, paged: bool) -> Select[Any]
 
 
 @functools.lru_cache(maxsize=512)
-def count_statement(shape: FilterShape) -> Select[Any]:
-    return filtered(select(func.count()).select_from(Incident), shape)
+def count_statement(shape: FilterShape, *, capped: bool = False) -> Select[Any]:
+    """The count of matching incidents; capped, of at most `cap` of them (a bound value)."""
+    if not capped:
+        return filtered(select(func.count()).select_from(Incident), shape)
+    matches = filtered(select(literal(1)).select_from(Incident), shape)
+    limited = matches.limit(bindparam("cap", type_=Integer)).subquery("matches")
+    return select(func.count()).select_from(limited)
 
 
 # --- use-cases --------------------------------------------------------------------------------
@@ -440,7 +507,11 @@ def list_incidents(
 
     Raises InvalidInput for an unknown sort.
     """
-    statement = list_statement(shape_of(filters), sort, paged=limit is not None)
+    dialect_name = session.get_bind().dialect.name
+    shape = shape_of(filters, dialect_name)
+    if dialect_name == "sqlite" and place_is_broad(session, filters, shape):
+        shape = shape._replace(place_by_order=True)
+    statement = list_statement(shape, sort, paged=limit is not None)
     values = {**bound_values(filters), "limit": limit, "offset": offset}
     if session.autoflush:
         session.flush()  # as session.execute would: the list shows this session's changes
@@ -451,7 +522,25 @@ def list_incidents(
     return list(map(list_row_type(connection.dialect).from_driver, rows))
 
 
-def count_incidents(session: Session, *, filters: IncidentFilters = NO_FILTERS) -> int:
-    """How many incidents match the filters."""
-    statement = count_statement(shape_of(filters))
-    return int(session.execute(statement, bound_values(filters)).scalar_one())
+def count_incidents(
+    session: Session, *, filters: IncidentFilters = NO_FILTERS, up_to: int | None = None
+) -> int:
+    """How many incidents match the filters; with up_to, counting stops past it (a result
+    above up_to means "more than up_to"): a broad filter's exact count reads every match."""
+    shape = shape_of(filters, session.get_bind().dialect.name)
+    values = bound_values(filters)
+    if up_to is not None:
+        statement = count_statement(shape, capped=True)
+        values["cap"] = up_to + 1
+    else:
+        statement = count_statement(shape)
+    return int(session.execute(statement, values).scalar_one())
+
+
+def place_is_broad(session: Session, filters: IncidentFilters, shape: FilterShape) -> bool:
+    """SQLite, filtering by place: does the place hold enough incidents (BROAD_PLACE) that the
+    list is faster read in order than gathered and sorted? Counting up to that is cheap."""
+    if "place_id" not in shape.names or shape.names & INDEXED_INVOLVEMENT_FILTERS:
+        return False
+    just_place = IncidentFilters(place_id=filters.place_id, include_deleted=True)
+    return count_incidents(session, filters=just_place, up_to=BROAD_PLACE) > BROAD_PLACE

@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, col
 from tracker.domain.dates import FuzzyDate
 from tracker.domain.errors import InvalidDate
 from tracker.models import Incident, IncidentLink, VocabularyTerm
+from tracker.services.spans import span_tree_problems
 
 # Which vocabulary each coded column draws from; list-valued columns hold several codes.
 VOCABULARY_COLUMNS: dict[tuple[str, str], str] = {
@@ -65,7 +66,13 @@ def check_integrity(session: Session, *, today: date | None = None) -> list[Prob
         *find_unknown_codes(session),
         *find_invalid_incident_dates(session, today),
         *find_broken_links(session),
+        *find_span_tree_problems(session),
     ]
+
+
+def find_span_tree_problems(session: Session) -> Iterator[Problem]:
+    for message in span_tree_problems(session):
+        yield Problem("incident_span", "-", message)
 
 
 def foreign_keys() -> Iterator[tuple[Table, Column[object], ForeignKey]]:

@@ -48,6 +48,9 @@ ItemT = TypeVar("ItemT")
 PAGE_SIZE = 50
 # Deep pages are refused rather than scanned: a search narrows better than page 2,000.
 MAX_PAGE = 2_000
+# Incident lists count matches up to this, then say "more than": an exact count of a broad
+# filter reads every matching incident, which costs more than the page it heads.
+COUNT_LIMIT = 1_000
 # Fields a person is created with after the code is assigned (the service sets the rest).
 LATER_IDENTITY_FIELDS = ("contact_info", "exact_address", "identity_notes")
 
@@ -60,10 +63,16 @@ class Page(Generic[ItemT]):
     total: int
     number: int
     size: int = PAGE_SIZE
+    # True when counting stopped at COUNT_LIMIT: there are more than `total` items.
+    more: bool = False
 
     @property
     def last_number(self) -> int:
         return max(1, -(-self.total // self.size))
+
+    @property
+    def paginated(self) -> bool:
+        return self.more or self.total > self.size
 
     @property
     def has_previous(self) -> bool:
@@ -71,6 +80,8 @@ class Page(Generic[ItemT]):
 
     @property
     def has_next(self) -> bool:
+        if self.more:
+            return len(self.items) == self.size
         return self.number < self.last_number
 
 
@@ -220,7 +231,9 @@ def incidents_page(
     number = clamp_page(number)
     offset = (number - 1) * PAGE_SIZE
     items = list_incidents(session, filters=chosen, limit=PAGE_SIZE, offset=offset)
-    return Page(items=items, total=count_incidents(session, filters=chosen), number=number)
+    total = count_incidents(session, filters=chosen, up_to=COUNT_LIMIT)
+    more = total > COUNT_LIMIT
+    return Page(items=items, total=min(total, COUNT_LIMIT), number=number, more=more)
 
 
 def citing_incidents(

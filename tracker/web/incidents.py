@@ -44,6 +44,7 @@ from tracker.models import Case, Incident, Person
 from tracker.services import incident_entry, incident_export, incident_pages
 from tracker.services.incident_queries import IncidentFilters, count_incidents, list_incidents
 from tracker.services.incidents import delete_incident, restore_incident
+from tracker.services.record_pages import COUNT_LIMIT
 from tracker.services.restrictions import get_visible_record
 from tracker.web.access import requires
 from tracker.web.display import fuzzy_date
@@ -368,7 +369,8 @@ def requested_page() -> int:
 
 
 def render_list(form: IncidentFilterForm, filters: IncidentFilters | None, page: int) -> str:
-    total = count_incidents(g.db, filters=filters) if filters else 0
+    total = count_incidents(g.db, filters=filters, up_to=COUNT_LIMIT) if filters else 0
+    more = total > COUNT_LIMIT
     items = (
         list_incidents(
             g.db,
@@ -384,9 +386,11 @@ def render_list(form: IncidentFilterForm, filters: IncidentFilters | None, page:
         "incidents/index.html",
         form=form,
         items=items,
-        total=total,
+        total=min(total, COUNT_LIMIT),
+        more=more,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
+        has_next=len(items) == PAGE_SIZE if more else page * PAGE_SIZE < total,
         page_url=page_url,
         export_url=url_for("incidents.export_csv", **query_without_page()),
         label=term_labels(),
