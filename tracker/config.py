@@ -210,7 +210,6 @@ def validate_settings(settings: Settings) -> None:
         "sqlite_busy_timeout_ms",
         "session_idle_minutes",
         "session_absolute_hours",
-        "public_suppression_threshold",
         "proxy_count",
     ):
         if getattr(settings, key) < 0:
@@ -220,6 +219,8 @@ def validate_settings(settings: Settings) -> None:
         "login_attempts_per_client",
         "login_throttle_minutes",
         "min_password_length",
+        # A threshold of 0 would print every small count in a public report.
+        "public_suppression_threshold",
     ):
         if getattr(settings, key) < 1:
             raise ConfigError(f"{key}: must be at least 1")

@@ -54,6 +54,7 @@ def test_settings_are_frozen() -> None:
         (f"secret_key = '{'short'}'\n", "secret_key"),
         ("default_language = 'fr'\n", "default_language"),
         ("session_idle_minutes = -1\n", "session_idle_minutes"),
+        ("public_suppression_threshold = 0\n", "public_suppression_threshold"),
     ],
 )
 def test_bad_toml_values_name_the_key(tmp_path: Path, body: str, key: str) -> None:

@@ -1,0 +1,1 @@
+"""PDF rendering for reports: bundled fonts, one escaping helper, one document template."""
