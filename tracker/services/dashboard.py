@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col
 
@@ -112,12 +112,13 @@ def incidents_awaiting_review(session: Session, viewer: Viewer) -> list[Incident
 
 
 def application_filed() -> ColumnElement[bool]:
+    """The case has a live ECtHR application. Uncorrelated IN: both engines hash the few
+    filed cases once, where EXISTS ran once per past deadline."""
     filed = aliased(LegalAction)
-    return exists().where(
-        col(filed.case_id) == col(LegalAction.case_id),
-        col(filed.kind) == MEETS_DEADLINE,
-        col(filed.deleted_at).is_(None),
+    filed_cases = select(col(filed.case_id)).where(
+        col(filed.kind) == MEETS_DEADLINE, col(filed.deleted_at).is_(None)
     )
+    return col(LegalAction.case_id).in_(filed_cases)
 
 
 def deadline_window(today: date) -> ColumnElement[bool]:
