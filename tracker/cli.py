@@ -1,4 +1,4 @@
-"""The `tracker` command: set-up, migrations, demo data, interchange and integrity checks.
+"""The `tracker` command: set-up, migrations, demo data, interchange, integrity, reports.
 
 Exit codes: 0 done; 1 refused with a one-line reason on stderr and nothing changed; 2 wrong usage.
 """
@@ -378,6 +378,164 @@ def search_reindex_command() -> None:
     click.echo(f"Search index rebuilt: {entries:,} entries.")
 
 
+# --- reports -------------------------------------------------------------------------------
+
+DOSSIER_LEVELS = ("legal", "partner", "public")
+
+
+@click.group("report")
+def report_group() -> None:
+    """Timelines, case dossiers and annual reports as PDF (files in the exports folder)."""
+
+
+def report_time() -> datetime:
+    """When a report is made, to the second: the time printed on it and in its file name."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def output_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="File to write, inside the exports folder (default: a dated name there).",
+    )(function)
+
+
+def make_report(request: Any, output: Path | None, *, with_progress: bool = False) -> None:
+    """Produce, record and write one report in one transaction, then list what was written."""
+    from tracker.reporting.exports import OPERATOR, produce_report, write_bundle
+    from tracker.reporting.exports_files import check_output, exports_root
+
+    settings = settings_of_app()
+    if output is not None:  # refuse a bad path before minutes of work
+        check_output(output, exports_root(settings.exports_path))
+    with cli_transaction() as session, ProgressReporter("Reporting") as progress:
+        bundle = produce_report(
+            session,
+            request=request,
+            viewer=OPERATOR,
+            generated_at=report_time(),
+            generated_by="",
+            suppression_threshold=settings.public_suppression_threshold,
+            progress=progress if with_progress else None,
+        )
+        paths = write_bundle(bundle, output=output, exports_path=settings.exports_path)
+    for path in paths:
+        click.echo(f"Wrote {path}")
+    click.echo(f"SHA-256 of {paths[0].name}: {bundle.main.sha256}")
+
+
+@report_group.command("timeline")
+@click.option("--case", "case", metavar="CODE_OR_ID", help="A case's code (C-2023-004) or id.")
+@click.option("--person", metavar="CODE_OR_ID", help="A person's pseudonym code or id.")
+@click.option("--place", metavar="ID_OR_NAME", help="A place's id or name.")
+@click.option("--organisation", metavar="ID_OR_NAME", help="An organisation's id or name.")
+@click.option(
+    "--level", default="legal", show_default=True, help="internal, legal, partner or public."
+)
+@output_option
+@guarded
+def report_timeline_command(
+    case: str | None,
+    person: str | None,
+    place: str | None,
+    organisation: str | None,
+    level: str,
+    output: Path | None,
+) -> None:
+    """A timeline of one case's, person's, place's or organisation's incidents."""
+    from tracker.domain.disclosure import parse_level
+    from tracker.reporting.exports import ReportRequest
+    from tracker.reporting.exports_scope import SUBJECT_FINDERS
+    from tracker.reporting.snapshots import TimelineSubject
+
+    given = (("case", case), ("person", person), ("place", place), ("organisation", organisation))
+    chosen = [(kind, text) for kind, text in given if text is not None]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --case, --person, --place, --organisation")
+    [(kind, text)] = chosen
+    with cli_transaction() as session:
+        record_id = SUBJECT_FINDERS[kind](session, text)
+    subject = TimelineSubject(kind=kind, record_id=record_id)
+    request = ReportRequest(kind="timeline", level=parse_level(level), subject=subject)
+    make_report(request, output)
+
+
+@report_group.command("dossier")
+@click.argument("case", metavar="CASE")
+@click.option("--level", default="legal", show_default=True, help="legal, partner or public.")
+@click.option(
+    "--password",
+    "encrypt",
+    is_flag=True,
+    help="Encrypt the PDF (AES-256); the password is asked twice, hidden.",
+)
+@output_option
+@guarded
+def report_dossier_command(case: str, level: str, encrypt: bool, output: Path | None) -> None:
+    """A court-ready dossier of CASE (its code or id), with a manifest JSON beside it."""
+    from tracker.domain.disclosure import parse_level
+    from tracker.reporting.exports import ReportRequest
+    from tracker.reporting.exports_scope import find_case_id
+
+    parsed = parse_level(level)
+    if parsed.value not in DOSSIER_LEVELS:
+        raise InvalidInput("level: a dossier is made at the legal, partner or public level")
+    password = ask_password() if encrypt else None
+    with cli_transaction() as session:
+        case_id = find_case_id(session, case)
+    request = ReportRequest(kind="dossier", level=parsed, case_id=case_id, password=password)
+    make_report(request, output)
+
+
+def ask_password() -> str:
+    """The password, typed twice and hidden; empty is refused (exit 1), never defaulted."""
+    password: str = click.prompt(
+        "Password", default="", show_default=False, hide_input=True, confirmation_prompt=True
+    )
+    if not password:
+        raise InvalidInput("password: an encrypted export needs a password")
+    return password
+
+
+@report_group.command("annual")
+@click.option("--year", type=int, required=True, help="The year reported on.")
+@click.option("--level", default="public", show_default=True, help="public or partner.")
+@click.option("--lang", "language", default="en", show_default=True, help="en, az or ru.")
+@click.option("--region", metavar="ID_OR_NAME", help="Only incidents in this region.")
+@click.option("--type", "incident_type", metavar="CODE", help="Only incidents of this type.")
+@output_option
+@guarded
+def report_annual_command(
+    year: int,
+    level: str,
+    language: str,
+    region: str | None,
+    incident_type: str | None,
+    output: Path | None,
+) -> None:
+    """An annual report of YEAR's counts, with each table as CSV beside the PDF."""
+    from tracker.domain.disclosure import parse_level
+    from tracker.reporting.exports import ReportRequest
+    from tracker.reporting.exports_scope import find_place_id
+
+    region_id = None
+    if region is not None:
+        with cli_transaction() as session:
+            region_id = find_place_id(session, region)
+    request = ReportRequest(
+        kind="annual",
+        level=parse_level(level),
+        year=year,
+        region_id=region_id,
+        incident_type=incident_type.strip().upper() if incident_type else None,
+        language=language.strip().lower(),
+    )
+    make_report(request, output, with_progress=True)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -401,6 +559,7 @@ COMMANDS = (
     import_group,
     check_command,
     search_group,
+    report_group,
     serve_command,
 )
 

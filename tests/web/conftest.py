@@ -93,6 +93,8 @@ class WebClient:
         return response
 
     def remember_token(self, response: TestResponse) -> None:
+        if response.mimetype != "text/html":  # a download: no form, maybe not even text
+            return
         match = CSRF_FIELD.search(response.get_data(as_text=True))
         if match:
             self.last_token = match.group(1)

@@ -15,7 +15,12 @@ from tests.web.conftest import Account
 from tests.web.sample import Sample, make_sample
 from tracker.domain.permissions import ROLE_CODES
 from tracker.models import Case, Incident, LegalAction, Person
-from tracker.services.cases import clients_of_case, incidents_of_case, update_case
+from tracker.services.cases import (
+    add_incident_to_case,
+    clients_of_case,
+    incidents_of_case,
+    update_case,
+)
 from tracker.services.restrictions import set_restriction
 
 
@@ -277,3 +282,20 @@ def test_a_deadline_within_30_days_is_highlighted(sample: Sample, signed_in: Any
     assert client.post(f"{show}/legal-actions", fields, form_url=show).status_code == 302
     page = client.get(show).get_data(as_text=True)
     assert "deadline-upcoming" in page and "within 30 days" in page
+
+
+def test_codes_read_as_labels_in_the_users_language(
+    engine: Engine, sample: Sample, signed_in: Any
+) -> None:
+    with Session(engine) as session:
+        add_incident_to_case(
+            session, case_id=sample.case_id, incident_id=sample.incident_id, actor_id=ACTOR_ID
+        )
+        session.commit()
+    client = signed_in("lawyer")
+    page = client.get(f"/cases/{sample.case_id}").get_data(as_text=True)
+    assert "<dd>Open</dd>" in page and "<dd>open</dd>" not in page
+    assert "Arbitrary detention" in page and "<td>DET</td>" not in page
+    client.post("/account/language", data={"language": "ru"})
+    page = client.get(f"/cases/{sample.case_id}").get_data(as_text=True)
+    assert "Произвольное задержание" in page

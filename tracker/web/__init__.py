@@ -18,6 +18,7 @@ from tracker.web import (
     organisations,
     persons,
     places,
+    reports,
     restrictions,
     search,
     sources,
@@ -28,7 +29,7 @@ from tracker.web.database import (
     finish_request_session,
     open_request_session,
 )
-from tracker.web.display import fuzzy_date, grade, optional_url, person_label
+from tracker.web.display import fuzzy_date, grade, optional_url, person_label, term
 from tracker.web.errors import register_error_pages
 from tracker.web.headers import add_security_headers
 from tracker.web.i18n import LANGUAGE_NAMES, init_languages
@@ -66,6 +67,7 @@ def init_web(app: Flask, settings: Settings) -> None:
         current_language=current_language,
         person_label=person_label,
         optional_url=optional_url,
+        term=term,
     )
     app.jinja_env.filters.update(fuzzy_date=fuzzy_date, grade=grade)
     public(app.view_functions["static"])
@@ -97,3 +99,4 @@ def register_blueprints(app: Flask, limiter: Limiter, settings: Settings) -> Non
     app.register_blueprint(organisations.make_blueprint())
     app.register_blueprint(sources.make_blueprint())
     app.register_blueprint(search.make_blueprint())
+    app.register_blueprint(reports.make_blueprint())

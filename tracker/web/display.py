@@ -8,7 +8,10 @@ from flask_babel import format_date, get_locale
 from werkzeug.routing import BuildError
 
 from tracker.domain.dates import DatePrecision, DateQualifier, FuzzyDate, describe_fuzzy_date
+from tracker.domain.vocabularies import SEED_VOCABULARIES
+from tracker.services.incident_pages import vocabulary_choices
 from tracker.web.i18n import _
+from tracker.web.navigation import current_language
 
 # Babel skeletons that show no finer unit than the date's precision.
 SKELETONS = {
@@ -17,6 +20,26 @@ SKELETONS = {
     DatePrecision.YEAR: "y",
     DatePrecision.DECADE: "y",
 }
+
+
+def vocabulary(name: str) -> list[tuple[str, str]]:
+    """A vocabulary's (code, label) pairs in the user's language, read once per request."""
+    read: dict[tuple[str, str], list[tuple[str, str]]] = g.setdefault("vocabularies", {})
+    key = (name, current_language())
+    if key not in read:
+        read[key] = vocabulary_choices(g.db, name, key[1])
+    return read[key]
+
+
+def term(name: str, code: str | None) -> str:
+    """A code's label in the user's language (pages never show the stored code where a label
+    exists); the code itself for a retired or unknown term."""
+    if not code:
+        return ""
+    labels: dict[str, dict[str, str]] = g.setdefault("vocabulary_labels", {})
+    if name not in labels:
+        labels[name] = dict(vocabulary(name)) if name in SEED_VOCABULARIES else {}
+    return labels[name].get(code, code)
 
 
 def person_label(person: Any) -> str:

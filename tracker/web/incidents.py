@@ -47,9 +47,8 @@ from tracker.services.incidents import delete_incident, restore_incident
 from tracker.services.record_pages import COUNT_LIMIT
 from tracker.services.restrictions import get_visible_record
 from tracker.web.access import requires
-from tracker.web.display import fuzzy_date
+from tracker.web.display import fuzzy_date, vocabulary
 from tracker.web.i18n import _
-from tracker.web.navigation import current_language
 from tracker.web.records import conflict_rows, record_history
 
 PAGE_SIZE = 50
@@ -431,15 +430,6 @@ def csv_text(rows: Any) -> str:
 
 
 # --- choices and labels -----------------------------------------------------------------------
-
-
-def vocabulary(name: str) -> list[tuple[str, str]]:
-    """A vocabulary's (code, label) pairs, read once per request (lists and labels share it)."""
-    read: dict[tuple[str, str], list[tuple[str, str]]] = g.setdefault("incident_vocabularies", {})
-    key = (name, current_language())
-    if key not in read:
-        read[key] = incident_pages.vocabulary_choices(g.db, name, key[1])
-    return read[key]
 
 
 def term_labels() -> Callable[[str, str | None], str]:

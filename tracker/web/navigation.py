@@ -21,6 +21,7 @@ MENU: tuple[tuple[str, LazyString, Permission], ...] = (
     ("places.index", _l("Places"), Permission.VIEW_RECORDS),
     ("organisations.index", _l("Organisations"), Permission.VIEW_RECORDS),
     ("sources.index", _l("Sources"), Permission.VIEW_RECORDS),
+    ("reports.index", _l("Reports"), Permission.EXPORT_RECORDS),
     ("admin.index", _l("Admin"), Permission.MANAGE_USERS),
 )
 
