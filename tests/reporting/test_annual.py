@@ -18,6 +18,7 @@ from tracker.domain.disclosure import DisclosureLevel
 from tracker.domain.errors import DisclosureRefused, InvalidInput, RecordNotFound
 from tracker.models import Incident
 from tracker.reporting.annual import AnnualReport, annual_csv_tables, build_annual_report
+from tracker.reporting.annual_model import ReportTable
 from tracker.reporting.labels import LABELS, LANGUAGES, MONTH_NAMES
 from tracker.services.consents import record_consent
 from tracker.services.incidents import delete_incident
@@ -40,9 +41,12 @@ def build(session: Session, **values: object) -> AnnualReport:
     return build_annual_report(session, **(arguments | values))  # type: ignore[arg-type]
 
 
+def table_named(report: AnnualReport, table_name: str) -> ReportTable:
+    return next(table for table in report.tables if table.name == table_name)
+
+
 def cell(report: AnnualReport, table_name: str, row_label: str, column: int = 1) -> str:
-    table = next(table for table in report.tables if table.name == table_name)
-    return next(row[column] for row in table.rows if row[0] == row_label)
+    return next(row[column] for row in table_named(report, table_name).rows if row[0] == row_label)
 
 
 def every_text(report: AnnualReport) -> str:
@@ -123,12 +127,27 @@ def test_restricted_incident_is_counted_but_its_narrative_never_shown(session: S
     set_restriction(session, model=Incident, record_id=incident.id, user_ids=[user.id],
                     actor_id=ACTOR_ID)  # fmt: skip
     admin = Viewer(user_id=user.id, roles=frozenset({"admin"}))
-    for level in (DisclosureLevel.PUBLIC, DisclosureLevel.PARTNER):
+    # Counted at both levels; at the public level a total of 1 is itself a small count.
+    for level, shown in ((DisclosureLevel.PUBLIC, "<3"), (DisclosureLevel.PARTNER, "1")):
         report = build(session, level=level, viewer=admin)
-        assert cell(report, "totals", "Incidents") == "1"
+        assert cell(report, "totals", "Incidents") == shown
         assert report.narratives == ()
         text = every_text(report) + str(annual_csv_tables(report))
         assert "QX7" not in text and incident.code not in text
+
+
+def test_small_totals_are_hidden_at_the_public_level(session: Session) -> None:
+    for _ in range(2):
+        make_incident(session, start_text="8 March 2023")
+    public = build(session, level=DisclosureLevel.PUBLIC)
+    assert cell(public, "totals", "Incidents") == "<3"
+    by_type = table_named(public, "by_type")
+    assert all(row[-1] == "<3" for row in by_type.rows) and by_type.total[-1] == "<3"
+    year_on_year = table_named(public, "year_on_year").total
+    assert year_on_year[-2] == "<3" and year_on_year[-1] == ""
+    for _ in range(2):
+        make_incident(session, start_text="9 March 2023")
+    assert cell(build(session, level=DisclosureLevel.PUBLIC), "totals", "Incidents") == "4"
 
 
 def test_narratives_need_every_victims_consent_and_withhold_names(session: Session) -> None:
@@ -223,4 +242,4 @@ def test_csv_tables_match_the_report(session: Session) -> None:
     lines = tables["by_month.csv"].decode("utf-8").splitlines()
     assert lines[0] == "Month,Incidents"
     assert lines[3] == "March,<3"
-    assert lines[-1] == "Total,1"
+    assert lines[-1] == "Total,<3"

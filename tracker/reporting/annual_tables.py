@@ -54,14 +54,20 @@ def counted_rows(
     return tuple((name, cell) for (name, _), cell in zip(items, cells, strict=True))
 
 
+def total_cell(value: int, context: TableContext) -> str:
+    """A printed total: shown, unless it is itself a count below the threshold (a total of 1
+    over cells that all read "<3" would tell them)."""
+    return suppress_alone(value, context.threshold)
+
+
 def totals_table(counts: YearCounts, context: TableContext) -> ReportTable:
     word = context.word
-    # The three totals are printed as they are (DOMAIN §7); the aggregate-only count is not
-    # hidden either, as its estimates are listed one per event beside it.
+    # Totals are printed unless they are small counts themselves (DOMAIN §7); the
+    # aggregate-only count is not hidden, as its estimates are listed one per event beside it.
     rows = (
-        (word("incidents"), str(counts.incidents)),
-        (word("victim_involvements"), str(counts.victim_involvements)),
-        (word("unique_victims"), str(counts.unique_victims)),
+        (word("incidents"), total_cell(counts.incidents, context)),
+        (word("victim_involvements"), total_cell(counts.victim_involvements, context)),
+        (word("unique_victims"), total_cell(counts.unique_victims, context)),
         (word("aggregate_only"), str(counts.aggregate_only)),
         (word("estimates"), "; ".join(counts.estimates)),
         (word("date_uncertain"), suppress_alone(counts.date_uncertain, context.threshold)),
@@ -83,7 +89,7 @@ def by_type_table(counts: YearCounts, context: TableContext) -> ReportTable:
         word("by_type"),
         (word("incident_type"), word("incidents")),
         counted_rows(type_items(counts.by_type, context), context),
-        total=(word("total"), str(counts.incidents)),
+        total=(word("total"), total_cell(counts.incidents, context)),
     )
 
 
@@ -96,7 +102,7 @@ def by_month_table(counts: YearCounts, context: TableContext) -> ReportTable:
         word("by_month"),
         (word("month"), word("incidents")),
         counted_rows(items, context),
-        total=(word("total"), str(counts.incidents)),
+        total=(word("total"), total_cell(counts.incidents, context)),
     )
 
 
@@ -109,7 +115,7 @@ def by_region_table(counts: YearCounts, context: TableContext) -> ReportTable:
         word("by_region"),
         (word("region"), word("incidents")),
         counted_rows(items, context),
-        total=(word("total"), str(counts.incidents)),
+        total=(word("total"), total_cell(counts.incidents, context)),
     )
 
 
@@ -175,12 +181,9 @@ def year_on_year_table(
         )
         for code in codes
     )
-    total = (
-        word("all_incidents"),
-        str(previous.incidents),
-        str(current.incidents),
-        change_cell(str(previous.incidents), str(current.incidents)),
-    )
+    before_total = total_cell(previous.incidents, context)
+    now_total = total_cell(current.incidents, context)
+    total = (word("all_incidents"), before_total, now_total, change_cell(before_total, now_total))
     columns = (word("incident_type"), str(previous.year), str(current.year), word("change"))
     return ReportTable("year_on_year", word("year_on_year"), columns, rows, total=total)
 
@@ -200,7 +203,7 @@ def legal_actions_table(
         (context.term_label("legal_action_kind", kind), *(column[index] for column in cells))
         for index, kind in enumerate(kinds)
     )
-    total = (word("total"), *(str(sum(values)) for values in columns))
+    total = (word("total"), *(total_cell(sum(values), context) for values in columns))
     headers = (word("kind"), word("filed"), word("decided"), word("final_domestic"))
     return ReportTable(
         "legal_actions", word("legal_actions"), headers, rows, total=total, note=word("legal_note")
