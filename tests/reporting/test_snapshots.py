@@ -6,7 +6,16 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from tests.factories import ACTOR_ID, make_case, make_incident, make_legal_action, make_person
+from tests.factories import (
+    ACTOR_ID,
+    make_case,
+    make_citation,
+    make_incident,
+    make_involvement,
+    make_legal_action,
+    make_person,
+    make_source,
+)
 from tests.reporting.conftest import (
     GENERATED_AT,
     CanaryCase,
@@ -18,6 +27,7 @@ from tracker.domain.disclosure import DisclosureLevel
 from tracker.domain.errors import DisclosureRefused, RecordNotFound
 from tracker.reporting.model import Dossier, Timeline, TimelineEvent
 from tracker.reporting.snapshots import TimelineSubject, build_dossier, build_timeline
+from tracker.services.cases import add_incident_to_case
 from tracker.services.incident_queries import IncidentFilters
 from tracker.services.restrictions import Viewer
 
@@ -85,6 +95,39 @@ def test_no_canary_reaches_a_partner_or_public_timeline(
     snapshot = timeline(session, subject, level, viewers["analyst"])
     assert canary_case.detention_code in all_text(snapshot)
     assert leaks_in(snapshot) == []
+
+
+@pytest.mark.parametrize(
+    "level, replacement",
+    [
+        (DisclosureLevel.LEGAL, "code"),
+        (DisclosureLevel.PARTNER, "code"),
+        (DisclosureLevel.PUBLIC, "[name withheld]"),
+    ],
+)
+def test_names_of_people_outside_the_snapshot_are_withheld_too(
+    session: Session, viewers: dict[str, Viewer], level: DisclosureLevel, replacement: str
+) -> None:
+    # The interviewee of another report, named in this incident's text and source title.
+    outsider = make_person(session, real_name="Ilqar Outsiderov")
+    other = make_incident(session, title="Elsewhere")
+    make_involvement(session, incident_id=other.id, person_id=outsider.id)
+    incident = make_incident(
+        session,
+        title="Raid reported by ILQAR OUTSİDEROV",
+        summary="Outsiderov told the press what he saw.",
+    )
+    source = make_source(session, title="Interview with Ilqar Outsiderov")
+    make_citation(session, incident_id=incident.id, source_id=source.id)
+    case = make_case(session)
+    add_incident_to_case(session, case_id=case.id, incident_id=incident.id, actor_id=ACTOR_ID)
+    snapshot = dossier(session, case.id, level, viewers["admin"])
+    text = all_text(snapshot)
+    assert "outsiderov" not in text.casefold() and "ilqar" not in text.casefold()
+    shown = outsider.pseudonym_code if replacement == "code" else replacement
+    assert shown in text
+    internal = all_text(dossier(session, case.id, DisclosureLevel.INTERNAL, viewers["admin"]))
+    assert "Ilqar Outsiderov" in internal
 
 
 def test_internal_shows_the_canaries(

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from tracker.interchange.tables import kind_of
+from tracker.services.spans import refill_incident_spans, span_trigger_statements
 
 SQLITE_CACHE_KIB = 256 * 1024
 # Kinds of value COPY is handed as text (copy_value).
@@ -164,10 +165,12 @@ def larger_sqlite_cache(session: Session) -> Iterator[None]:
 def built_after_load(session: Session, tables: Sequence[Table]) -> Iterator[None]:
     """Drop what a bulk load into TABLES, all empty, would maintain row by row; re-create it after.
 
-    SQLite: the plain (non-unique) indexes. PostgreSQL: those and the foreign keys, whose
-    triggers look up and lock the referenced row for every row loaded; re-adding a foreign key
-    checks all rows in one query, and building an index from all its keys at once beats
-    inserting random UUID keys one by one (PostgreSQL's manual, "Populating a Database").
+    SQLite: the plain (non-unique) indexes, and the triggers keeping the incidents' R*Tree of
+    date ranges, which is refilled in one INSERT ... SELECT instead (tracker.services.spans).
+    PostgreSQL: the plain indexes and the foreign keys, whose triggers look up and lock the
+    referenced row for every row loaded; re-adding a foreign key checks all rows in one query,
+    and building an index from all its keys at once beats inserting random UUID keys one by
+    one (PostgreSQL's manual, "Populating a Database").
     Schema changes are transactional on both: if the body fails, rolling back the enclosing
     savepoint restores them. Re-adding a foreign key raises IntegrityError for a row breaking it.
     On PostgreSQL the tables, and those their foreign keys refer to, stay locked until commit.
@@ -178,14 +181,18 @@ def built_after_load(session: Session, tables: Sequence[Table]) -> Iterator[None
     for drop, _ in structures:
         connection.exec_driver_sql(drop)
     yield
+    if "incident" in names:
+        refill_incident_spans(connection)
     for _, create in structures:
         connection.exec_driver_sql(create)
 
 
 def load_structures(connection: Connection, table_names: list[str]) -> list[tuple[str, str]]:
-    """(DROP, CREATE) statements of what built_after_load drops, indexes before foreign keys."""
+    """(DROP, CREATE) statements of what built_after_load drops: indexes before foreign keys,
+    and on SQLite the span triggers."""
     if connection.dialect.name == "sqlite":
-        return plain_sqlite_indexes(connection, table_names)
+        triggers = span_trigger_statements(connection) if "incident" in table_names else []
+        return plain_sqlite_indexes(connection, table_names) + triggers
     if copies_rows(connection.dialect):
         return plain_postgres_indexes(connection, table_names) + postgres_foreign_keys(
             connection, table_names

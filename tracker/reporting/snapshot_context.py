@@ -9,6 +9,7 @@ from sqlmodel import Session
 from tracker.domain.disclosure import DisclosureLevel, PlaceStep, visible_place_names
 from tracker.models import Person, Place, VocabularyTerm
 from tracker.models.base import TimestampedRecord
+from tracker.reporting.other_names import OtherNames
 from tracker.reporting.redaction import Redactor
 from tracker.services.consents import GRANTED, consents_of
 from tracker.services.places import ancestors_of
@@ -31,6 +32,7 @@ class SnapshotContext:
     language: str
     labels: dict[tuple[str, str], str]
     redactor: Redactor = field(default_factory=Redactor)
+    other_names: OtherNames = field(default_factory=OtherNames)
     consent_cache: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
     place_cache: dict[uuid.UUID, str] = field(default_factory=dict)
     visibility_cache: dict[tuple[str, uuid.UUID], bool] = field(default_factory=dict)
@@ -42,7 +44,9 @@ class SnapshotContext:
         return self.labels.get((vocabulary, code), code)
 
     def redact(self, text: str) -> str:
-        return self.redactor.redact(text)
+        """The text with the snapshot's people as the level allows, then everyone else's
+        names withheld."""
+        return self.other_names.redact(self.redactor.redact(text))
 
 
 def make_context(

@@ -20,6 +20,7 @@ from tracker.domain.disclosure import (
 from tracker.models import Citation, Incident, Involvement, Person, Source
 from tracker.models.base import TimestampedRecord
 from tracker.reporting.model import GradedCitation, ReportHeader, Timeline, TimelineEvent
+from tracker.reporting.other_names import other_names
 from tracker.reporting.redaction import NameRule, build_redactor
 from tracker.reporting.snapshot_context import (
     SnapshotContext,
@@ -140,7 +141,13 @@ def with_redactor(context: SnapshotContext, facts: IncidentFacts) -> SnapshotCon
     redactor = build_redactor(
         rules, withheld_strings=withheld, scrub_contacts=pseudonymised, scrub_days=pseudonymised
     )
-    return replace(context, redactor=redactor)
+    known_codes = {person.pseudonym_code for person in facts.persons.values()}
+    others = other_names(
+        context.session,
+        known_codes=known_codes,
+        by_code=context.level is not DisclosureLevel.PUBLIC,
+    )
+    return replace(context, redactor=redactor, other_names=others)
 
 
 # --- whitelisting -------------------------------------------------------------------------------

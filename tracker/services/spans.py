@@ -58,3 +58,30 @@ def span_tree_problems(session: Session) -> list[str]:
     if problems:
         problems.append("date filters may miss incidents; run `tracker search reindex`")
     return problems
+
+
+# The triggers of migration 0005 that keep the tree, as SQLite stored them.
+SPAN_TRIGGERS = text(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'incident'"
+    " AND name LIKE 'incident\\_span\\_%' ESCAPE '\\' ORDER BY name"
+)
+
+
+def span_trigger_statements(connection: Connection) -> list[tuple[str, str]]:
+    """(DROP, CREATE) of each trigger keeping the tree, for a bulk load that refills it once."""
+    if not has_span_tree(connection):
+        return []
+    quote = connection.dialect.identifier_preparer.quote
+    found = connection.execute(SPAN_TRIGGERS).tuples()
+    return [(f"DROP TRIGGER {quote(name)}", sql) for name, sql in found]
+
+
+def refill_incident_spans(connection: Connection) -> None:
+    """Rebuild the tree in one statement, as rebuild_incident_spans does, on a connection.
+
+    A bulk load into an empty incident table drops the triggers and calls this once after:
+    one INSERT ... SELECT fills the tree faster than a trigger firing per row.
+    """
+    if has_span_tree(connection):
+        connection.execute(text("DELETE FROM incident_span"))
+        connection.execute(FILL)
