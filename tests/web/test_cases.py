@@ -1,27 +1,32 @@
 """Case pages: incidents, clients, legal actions with ECtHR deadlines, edits and bad input."""
 
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from tests.conftest import table_counts
-from tests.factories import ACTOR_ID, make_incident
+from tests.factories import ACTOR_ID, make_case, make_incident, make_legal_action
 from tests.web.conftest import Account
 from tests.web.sample import Sample, make_sample
 from tracker.domain.permissions import ROLE_CODES
-from tracker.models import Case, Incident, LegalAction, Person
+from tracker.models import AuditEntry, Case, Incident, LegalAction, Person, VocabularyTerm
 from tracker.services.cases import (
     add_incident_to_case,
     clients_of_case,
     incidents_of_case,
     update_case,
+    update_legal_action,
 )
 from tracker.services.restrictions import set_restriction
+from tracker.web.cases import changed_fields
 
 
 @pytest.fixture
@@ -299,3 +304,239 @@ def test_codes_read_as_labels_in_the_users_language(
     client.post("/account/language", data={"language": "ru"})
     page = client.get(f"/cases/{sample.case_id}").get_data(as_text=True)
     assert "Произвольное задержание" in page
+
+
+# --- editing and deleting legal actions ---------------------------------------------------------
+
+
+def add_final_decision(engine: Engine, case_id: uuid.UUID, **values: Any) -> LegalAction:
+    """A final domestic judgment decided 15.03.2024: ECtHR deadline 15 July 2024."""
+    with Session(engine, expire_on_commit=False) as session:
+        action = make_legal_action(
+            session,
+            case_id=case_id,
+            kind="judgment",
+            forum="Baku Court of Appeal",
+            decided_on_text="15.03.2024",
+            is_final_domestic=True,
+            **values,
+        )
+        session.commit()
+        return action
+
+
+def load_action(engine: Engine, action_id: uuid.UUID) -> LegalAction:
+    with Session(engine) as session:
+        action = session.get(LegalAction, action_id)
+        assert action is not None
+        return action
+
+
+def action_fields(**changes: str) -> dict[str, str]:
+    fields = {
+        "version": "1",
+        "kind": "judgment",
+        "forum": "Baku Court of Appeal",
+        "decided_on_text": "15.03.2024",
+        "is_final_domestic": "y",
+    }
+    return {**fields, **changes}
+
+
+def field_block(page: str, name: str) -> str:
+    """The markup of one field of a form, from its div to the next field's."""
+    start = page.index(f'name="{name}"')
+    end = page.find('<div class="field', start)
+    return page[page.rfind('<div class="field', 0, start) : end if end != -1 else None]
+
+
+def version_in(page: str) -> str:
+    """The version the edit form names, which a save must match."""
+    match = re.search(r'<input[^>]*name="version"[^>]*>', page)
+    assert match is not None
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+def test_a_lawyer_fixes_a_decision_date_and_the_deadline_follows(
+    engine: Engine, sample: Sample, signed_in: Any
+) -> None:
+    action = add_final_decision(engine, sample.case_id)
+    client = signed_in("lawyer")
+    show = f"/cases/{sample.case_id}"
+    edit = f"{show}/legal-actions/{action.id}/edit"
+    assert f'href="{edit}"' in client.get(show).get_data(as_text=True)
+    form = client.get(edit).get_data(as_text=True)
+    assert 'value="15.03.2024"' in field_block(form, "decided_on_text")
+    assert version_in(form) == "1"
+    response = client.post(edit, action_fields(decided_on_text="20.05.2024"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert str(load_action(engine, action.id).deadline_on) == "2024-09-20"
+    page = client.get(show).get_data(as_text=True)
+    assert "September 20, 2024" in page and "July 15, 2024" not in page
+    assert "20.05.2024" in page
+
+
+def test_a_date_is_fixed_even_when_the_kind_was_since_retired(
+    engine: Engine, sample: Sample, signed_in: Any
+) -> None:
+    action = add_final_decision(engine, sample.case_id)
+    with Session(engine) as session:
+        term = session.exec(
+            select(VocabularyTerm).where(
+                VocabularyTerm.vocabulary == "legal_action_kind", VocabularyTerm.code == "judgment"
+            )
+        ).one()
+        term.active = False
+        session.add(term)
+        session.commit()
+    client = signed_in("lawyer")
+    edit = f"/cases/{sample.case_id}/legal-actions/{action.id}/edit"
+    assert 'value="judgment"' in field_block(client.get(edit).get_data(as_text=True), "kind")
+    assert client.post(edit, action_fields(decided_on_text="20.05.2024")).status_code == 302
+    saved = load_action(engine, action.id)
+    assert (saved.kind, str(saved.deadline_on)) == ("judgment", "2024-09-20")
+
+
+def test_a_stale_legal_action_edit_shows_both_versions_and_writes_nothing(
+    engine: Engine, sample: Sample, signed_in: Any
+) -> None:
+    action = add_final_decision(engine, sample.case_id)
+    with Session(engine) as session:
+        update_legal_action(
+            session,
+            legal_action_id=action.id,
+            expected_version=1,
+            changes={"forum": "Supreme Court", "decided_on_text": "2.04.2024"},
+            actor_id=ACTOR_ID,
+            today=date(2024, 6, 1),
+        )
+        session.commit()
+    client = signed_in("lawyer")
+    edit = f"/cases/{sample.case_id}/legal-actions/{action.id}/edit"
+    client.get(edit)
+    before = table_counts(engine)
+    mine = action_fields(forum="Baku Grave Crimes Court", decided_on_text="20.05.2024")
+    response = client.post(edit, mine)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Someone else saved this record" in page
+    assert "Baku Grave Crimes Court" in page and "Supreme Court" in page
+    assert "20.05.2024" in page and "2.04.2024" in page
+    assert version_in(page) == "2"
+    assert table_counts(engine) == before
+    saved = load_action(engine, action.id)
+    assert (saved.forum, saved.version, str(saved.deadline_on)) == (
+        "Supreme Court",
+        2,
+        "2024-08-02",
+    )
+
+
+def test_an_impossible_date_is_shown_at_its_field_and_writes_nothing(
+    engine: Engine, sample: Sample, signed_in: Any
+) -> None:
+    action = add_final_decision(engine, sample.case_id)
+    client = signed_in("lawyer")
+    edit = f"/cases/{sample.case_id}/legal-actions/{action.id}/edit"
+    client.get(edit)
+    before = table_counts(engine)
+    response = client.post(edit, action_fields(decided_on_text="31.02.2023"))
+    assert response.status_code == 400
+    block = field_block(response.get_data(as_text=True), "decided_on_text")
+    assert 'value="31.02.2023"' in block and 'class="field-error"' in block
+    for fields in (
+        action_fields(kind="no-such-kind"),
+        action_fields(sentence_months="-3"),
+        action_fields(forum="x" * 100_000),
+        action_fields(version=""),
+    ):
+        assert client.post(edit, fields).status_code == 400, fields
+    assert table_counts(engine) == before
+    saved = load_action(engine, action.id)
+    assert (saved.version, str(saved.deadline_on)) == (1, "2024-07-15")
+
+
+def test_only_those_who_edit_cases_may_change_legal_actions(
+    engine: Engine, sample: Sample, signed_in: Any
+) -> None:
+    action = add_final_decision(engine, sample.case_id)
+    show = f"/cases/{sample.case_id}"
+    base = f"{show}/legal-actions/{action.id}"
+    for role in ("analyst", "documenter", "reviewer"):
+        client = signed_in(role)
+        assert f"{base}/edit" not in client.get(show).get_data(as_text=True)
+        assert client.get(f"{base}/edit").status_code == 403, role
+        posted = client.post(f"{base}/edit", action_fields(forum="Changed"), form_url=show)
+        assert posted.status_code == 403, role
+        assert client.post(f"{base}/delete", {"version": "1"}, form_url=show).status_code == 403
+    saved = load_action(engine, action.id)
+    assert (saved.forum, saved.is_deleted) == ("Baku Court of Appeal", False)
+    assert signed_in("admin").get(f"{base}/edit").status_code == 200
+
+
+def test_a_legal_action_of_another_case_is_not_found(
+    engine: Engine, sample: Sample, signed_in: Any, accounts: dict[str, Account]
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        other_case = make_case(session, title="Another file")
+        session.commit()
+    other = add_final_decision(engine, other_case.id)
+    client = signed_in("lawyer")
+    show = f"/cases/{sample.case_id}"
+    wrong = f"{show}/legal-actions/{other.id}"
+    assert client.get(f"{wrong}/edit").status_code == 404
+    changed = action_fields(forum="Changed")
+    assert client.post(f"{wrong}/edit", changed, form_url=show).status_code == 404
+    assert client.post(f"{wrong}/delete", {"version": "1"}, form_url=show).status_code == 404
+    assert client.get(f"{show}/legal-actions/{uuid.uuid4()}/edit").status_code == 404
+    saved = load_action(engine, other.id)
+    assert (saved.forum, saved.is_deleted) == ("Baku Court of Appeal", False)
+    restrict(engine, Case, other_case.id, accounts["admin"])
+    own = f"/cases/{other_case.id}/legal-actions/{other.id}/edit"
+    assert client.get(own).status_code == 404
+    assert signed_in("admin").get(own).status_code == 200
+
+
+def test_deleting_a_legal_action_removes_it_and_is_audited(
+    engine: Engine, sample: Sample, signed_in: Any, accounts: dict[str, Account]
+) -> None:
+    action = add_final_decision(engine, sample.case_id, outcome="Appeal rejected")
+    client = signed_in("lawyer")
+    show = f"/cases/{sample.case_id}"
+    delete = f"{show}/legal-actions/{action.id}/delete"
+    assert client.post(delete, {"version": "9"}, form_url=show).status_code == 409
+    assert client.post(delete, {}, form_url=show).status_code == 400
+    assert not load_action(engine, action.id).is_deleted
+    response = client.post(delete, {"version": "1"}, form_url=show)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Legal action deleted." in page
+    assert "Appeal rejected" not in page and "July 15, 2024" not in page
+    assert load_action(engine, action.id).is_deleted
+    with Session(engine) as session:
+        entries = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.table_name == "legal_action", AuditEntry.record_id == action.id
+            )
+        ).all()
+    deletes = [entry for entry in entries if entry.action == "delete"]
+    assert [entry.actor_id for entry in deletes] == [accounts["lawyer"].user_id]
+    assert client.get(f"{show}/legal-actions/{action.id}/edit").status_code == 404
+    assert client.post(delete, {"version": "2"}, form_url=show).status_code == 404
+    admin = signed_in("admin")
+    restored = admin.post(
+        f"/admin/deleted/legal_action/{action.id}/restore",
+        {"version": "2"},
+        form_url="/admin/deleted",
+    )
+    assert restored.status_code == 302
+    assert "Appeal rejected" in client.get(show).get_data(as_text=True)
+
+
+@given(st.text(max_size=40), st.text(alphabet=" \t", max_size=3))
+def test_only_changed_date_texts_are_sent_again(text: str, padding: str) -> None:
+    action = LegalAction(case_id=uuid.uuid4(), kind="judgment", forum="Court", version=1)
+    entered = {"kind": "judgment", "forum": "Court", "decided_on_text": text}
+    changes = changed_fields({**entered, "decided_on_text": f"{padding}{text}{padding}"}, action)
+    assert ("decided_on_text" in changes) == bool(text.strip())

@@ -45,3 +45,15 @@ class LegalActionForm(FlaskForm):  # type: ignore[misc]
     )
     notes = TextAreaField(_l("Notes"), validators=text(LONG_TEXT))
     submit = SubmitField(_l("Add legal action"))
+
+
+class LegalActionEditForm(LegalActionForm):
+    version = version_field()
+    submit = SubmitField(_l("Save"))
+
+
+class LegalActionDeleteForm(FlaskForm):  # type: ignore[misc]
+    """The small delete button on each legal action row: no reason asked, the audit keeps it."""
+
+    version = version_field()
+    submit = SubmitField(_l("Delete"))

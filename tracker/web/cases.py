@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
-from tracker.domain.errors import EditConflict, InvalidInput
+from tracker.domain.errors import EditConflict, InvalidInput, RecordNotFound
 from tracker.domain.permissions import Permission
 from tracker.forms.cases import (
     CASE_FIELDS,
@@ -15,6 +16,8 @@ from tracker.forms.cases import (
     CaseForm,
     ClientForm,
     IncidentCodeForm,
+    LegalActionDeleteForm,
+    LegalActionEditForm,
     LegalActionForm,
 )
 from tracker.forms.records import DeleteForm, RestoreForm, field_values, show_error
@@ -201,6 +204,58 @@ def make_blueprint() -> Blueprint:
         flash(_("Legal action added."))
         return redirect(url_for("cases.show", case_id=case.id, _anchor="legal-actions"))
 
+    @blueprint.route(
+        "/<uuid:case_id>/legal-actions/<uuid:legal_action_id>/edit", methods=["GET", "POST"]
+    )
+    @requires(Permission.EDIT_CASES)
+    def edit_legal_action(case_id: uuid.UUID, legal_action_id: uuid.UUID) -> Response | Page:
+        case, action = load_legal_action(case_id, legal_action_id)
+        form = with_kept_kind(LegalActionEditForm(data=action_form_values(action)), action.kind)
+        if not form.validate_on_submit():
+            status = 400 if form.is_submitted() else 200
+            return render_action_form(form, case, action, status=status)
+        entered = {"kind": form.kind.data, **field_values(form, LEGAL_ACTION_FIELDS)}
+        try:
+            cases.update_legal_action(
+                g.db,
+                legal_action_id=action.id,
+                expected_version=form.version.data,
+                changes=changed_fields(entered, action),
+                actor_id=actor_id(),
+                today=today(),
+            )
+        except EditConflict:
+            rows = versioned_conflict(form, action, stored_names(entered), action_labels(form))
+            return render_action_form(form, case, action, status=409, conflict=rows)
+        except InvalidInput as error:
+            show_error(form, error, renames=DATE_FIELDS)
+            return render_action_form(form, case, action, status=400)
+        flash(_("Legal action saved."))
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="legal-actions"))
+
+    @blueprint.route(
+        "/<uuid:case_id>/legal-actions/<uuid:legal_action_id>/delete", methods=["POST"]
+    )
+    @requires(Permission.EDIT_CASES)
+    def delete_legal_action(case_id: uuid.UUID, legal_action_id: uuid.UUID) -> Response | Page:
+        case, action = load_legal_action(case_id, legal_action_id)
+        form = LegalActionDeleteForm()
+        if not form.validate_on_submit():
+            flash(_("The legal action was not deleted: reload the page and try again."))
+            return render_show(case, status=400)
+        try:
+            cases.delete_legal_action(
+                g.db,
+                legal_action_id=action.id,
+                expected_version=form.version.data,
+                actor_id=actor_id(),
+            )
+        except EditConflict:
+            flash(_("Someone else changed this legal action meanwhile. Reload the page."))
+            return render_show(case, status=409)
+        flash(_("Legal action deleted."))
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="legal-actions"))
+
     return blueprint
 
 
@@ -209,6 +264,7 @@ DATE_FIELDS = {
     "decided_on": "decided_on_text",
     "served_on": "served_on_text",
 }
+DATE_TEXTS = {text_field: column for column, text_field in DATE_FIELDS.items()}
 # The add form and the remove buttons share a form class; errors go back to the add form.
 MEMBER_FORM_NAMES = {IncidentCodeForm: "incident_form", ClientForm: "client_form"}
 
@@ -233,6 +289,69 @@ def load_case(case_id: uuid.UUID, *, deleted_too: bool = False) -> Case:
     """The case if this viewer may see it (deleted ones only for those who may restore)."""
     include_deleted = deleted_too and g.viewer.may(Permission.RESTORE_RECORDS)
     return get_visible_record(g.db, g.viewer, Case, case_id, include_deleted=include_deleted)
+
+
+def load_legal_action(case_id: uuid.UUID, legal_action_id: uuid.UUID) -> tuple[Case, LegalAction]:
+    """A live legal action of a case this viewer may see; anything else does not exist."""
+    case = load_case(case_id)
+    action = get_visible_record(g.db, g.viewer, LegalAction, legal_action_id)
+    if action.case_id != case.id:
+        raise RecordNotFound(f"No legal action {legal_action_id} in this case.")
+    return case, action
+
+
+def action_form_values(action: LegalAction) -> dict[str, Any]:
+    """The edit form's values: dates as the lawyer wrote them, not as normalised."""
+    values: dict[str, Any] = {
+        field: getattr(action, field)
+        for field in ("kind", *LEGAL_ACTION_FIELDS)
+        if field not in DATE_TEXTS
+    }
+    for column, text_field in DATE_FIELDS.items():
+        values[text_field] = date_text(getattr(action, column))
+    values["version"] = action.version
+    return values
+
+
+def date_text(value: Any) -> str:
+    return str(getattr(value, "original_text", "") or "")
+
+
+def changed_fields(entered: dict[str, Any], action: LegalAction) -> dict[str, Any]:
+    """Only what the user changed: untouched dates are not parsed again, and a kind since
+    retired from the vocabulary must not block fixing a date."""
+    current = action_form_values(action)
+    return {field: value for field, value in entered.items() if not same(value, current[field])}
+
+
+def same(entered: Any, current: Any) -> bool:
+    if isinstance(entered, str) and isinstance(current, str):
+        return entered.strip() == current.strip()
+    return bool(entered == current)
+
+
+def stored_names(entered: dict[str, Any]) -> dict[str, Any]:
+    """The user's values under the columns' names, as the conflict table compares them."""
+    return {DATE_TEXTS.get(field, field): value for field, value in entered.items()}
+
+
+def action_labels(form: LegalActionEditForm) -> dict[str, str]:
+    labels = field_labels(form, ("kind", *LEGAL_ACTION_FIELDS))
+    return {DATE_TEXTS.get(field, field): label for field, label in labels.items()}
+
+
+def render_action_form(
+    form: LegalActionEditForm,
+    case: Case,
+    action: LegalAction,
+    *,
+    status: int = 200,
+    conflict: Any = None,
+) -> Page:
+    page = render_template(
+        "cases/legal_action_edit.html", form=form, case=case, action=action, conflict=conflict
+    )
+    return (page, status) if status != 200 else page
 
 
 def editable_values(case: Case) -> dict[str, Any]:
@@ -295,6 +414,14 @@ def deadline_state(action: LegalAction) -> str:
     if action.deadline_on < now:
         return "overdue"
     return "upcoming" if action.deadline_on - now <= UPCOMING else ""
+
+
+def with_kept_kind(form: LegalActionEditForm, kind: str) -> LegalActionEditForm:
+    """The action's kind stays a choice even if since retired, so fixing a date still works."""
+    with_action_choices(form)
+    if kind not in {choice.value for choice in form.kind.choices}:
+        form.kind.choices.append(SelectChoice(kind, kind))
+    return form
 
 
 def render_show(case: Case, *, status: int = 200, **forms: Any) -> Page:

@@ -11,6 +11,13 @@ def case(sample: object) -> dict[str, object]:
     return {"case_id": sample.case_id}  # type: ignore[attr-defined]
 
 
+def legal_action(sample: object) -> dict[str, object]:
+    return {
+        "case_id": sample.case_id,  # type: ignore[attr-defined]
+        "legal_action_id": sample.legal_action_id,  # type: ignore[attr-defined]
+    }
+
+
 def place(sample: object) -> dict[str, object]:
     return {"place_id": sample.place_id}  # type: ignore[attr-defined]
 
@@ -41,6 +48,7 @@ EXAMPLES: dict[str, Example] = {
             "add_legal_action",
         )
     },
+    **{f"cases.{view}": legal_action for view in ("edit_legal_action", "delete_legal_action")},
     **{f"places.{view}": place for view in (*RECORD_VIEWS, "add_alias", "remove_alias")},
     **{
         f"organisations.{view}": organisation
