@@ -432,6 +432,11 @@ def make_report(request: Any, output: Path | None, *, with_progress: bool = Fals
 @click.option("--person", metavar="CODE_OR_ID", help="A person's pseudonym code or id.")
 @click.option("--place", metavar="ID_OR_NAME", help="A place's id or name.")
 @click.option("--organisation", metavar="ID_OR_NAME", help="An organisation's id or name.")
+@click.option("--type", "incident_type", metavar="CODE", help="Filter: incidents of this type.")
+@click.option(
+    "--from", "date_from", metavar="DATE", help="Filter: from this date, e.g. 2017, March 2019."
+)
+@click.option("--to", "date_to", metavar="DATE", help="Filter: to this date, e.g. 2017.")
 @click.option(
     "--level", default="legal", show_default=True, help="internal, legal, partner or public."
 )
@@ -442,25 +447,45 @@ def report_timeline_command(
     person: str | None,
     place: str | None,
     organisation: str | None,
+    incident_type: str | None,
+    date_from: str | None,
+    date_to: str | None,
     level: str,
     output: Path | None,
 ) -> None:
-    """A timeline of one case's, person's, place's or organisation's incidents."""
+    """A timeline of one case's, person's, place's or organisation's incidents; or, with
+    --type, --from or --to, of the incidents those filters find (narrowed by any of --case,
+    --person, --place and --organisation given with them)."""
     from tracker.domain.disclosure import parse_level
     from tracker.reporting.exports import ReportRequest
-    from tracker.reporting.exports_scope import SUBJECT_FINDERS
+    from tracker.reporting.exports_scope import CommandLineFilters
+
+    typed = CommandLineFilters(incident_type, date_from, date_to)
+    given = {"case": case, "person": person, "place": place, "organisation": organisation}
+    named = {kind: text for kind, text in given.items() if text is not None}
+    if not typed.given() and len(named) != 1:
+        raise click.UsageError(
+            "give exactly one of --case, --person, --place, --organisation,"
+            " or filters (--type, --from, --to)"
+        )
+    request = ReportRequest(
+        kind="timeline", level=parse_level(level), subject=timeline_subject(typed, named)
+    )
+    make_report(request, output)
+
+
+def timeline_subject(typed: Any, named: dict[str, str]) -> Any:
+    """The one record named, or the filters typed (narrowed by the records named)."""
+    from tracker.reporting.exports_scope import SUBJECT_FINDERS, command_line_filters
     from tracker.reporting.snapshots import TimelineSubject
 
-    given = (("case", case), ("person", person), ("place", place), ("organisation", organisation))
-    chosen = [(kind, text) for kind, text in given if text is not None]
-    if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --case, --person, --place, --organisation")
-    [(kind, text)] = chosen
     with cli_transaction() as session:
-        record_id = SUBJECT_FINDERS[kind](session, text)
-    subject = TimelineSubject(kind=kind, record_id=record_id)
-    request = ReportRequest(kind="timeline", level=parse_level(level), subject=subject)
-    make_report(request, output)
+        record_ids = {kind: SUBJECT_FINDERS[kind](session, text) for kind, text in named.items()}
+        if typed.given():
+            filters = command_line_filters(session, typed, record_ids)
+            return TimelineSubject(kind="filter", filters=filters)
+    [(kind, record_id)] = record_ids.items()
+    return TimelineSubject(kind=kind, record_id=record_id)
 
 
 @report_group.command("dossier")

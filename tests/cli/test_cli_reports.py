@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from tests.conftest import TrackerRunner, table_counts
-from tests.factories import ACTOR_ID, make_case
+from tests.factories import ACTOR_ID, make_case, make_incident
 from tests.reporting.conftest import (
     CanaryCase,
     add_evidence_with_custody,
@@ -208,6 +208,11 @@ BAD_INPUTS = [
     (("report", "dossier", "{case}", "-o", "{exports}/missing/x.pdf"), None, "does not exist"),
     (("report", "dossier", "{case}", "-o", "{tmp}/elsewhere.pdf"), None, "outside the exports"),
     (("report", "dossier", "{case}", "--password"), "\n\n", "password: an encrypted"),
+    (("report", "timeline", "--type", "DET", "--from", "the day after"), None, "from: 'the day"),
+    (("report", "timeline", "--from", "before 2019"), None, "from: give a date with bounds"),
+    (("report", "timeline", "--to", "2017-13-45"), None, "to: "),
+    (("report", "timeline", "--type", "NOPE"), None, "type: unknown incident type 'NOPE'"),
+    (("report", "timeline", "--type", "DET", "--case", "C-1900-999"), None, "case: no case"),
 ]
 
 
@@ -241,3 +246,41 @@ def test_a_timeline_needs_exactly_one_subject(
     assert cli.invoke("report", "timeline").exit_code == 2
     both = cli.invoke("report", "timeline", "--case", reported_case.case_code, "--place", "Baku")
     assert both.exit_code == 2
+
+
+def test_a_timeline_of_filters_has_the_incidents_they_find(
+    cli: TrackerRunner, settings: Settings, engine: Engine, session: Session
+) -> None:
+    wanted = [make_incident(session, start_text=text).code for text in ("May 2017", "2017")]
+    unwanted = [
+        make_incident(session, start_text="January 2018").code,
+        make_incident(session, type="TORT", start_text="June 2017").code,
+        make_incident(session, start_text="before 2017").code,
+    ]
+    session.commit()
+    settings.exports_path.mkdir()
+    settings.instance_path.mkdir(exist_ok=True)
+    result = cli.invoke("report", "timeline", "--type", "DET", "--from", "2017", "--to", "2017")
+    assert result.exit_code == 0, result.stderr
+    [pdf] = written(settings)
+    assert pdf.name.startswith("timeline-incidents-legal-")
+    text = pdf_text(pdf)
+    assert [code for code in wanted if code not in text] == []
+    assert [code for code in unwanted if code in text] == []
+    [changes] = export_changes(engine)
+    assert changes["scope"]["subject"] == "filter"  # type: ignore[index]
+    assert changes["scope"]["filters"]["type"] == "DET"  # type: ignore[index]
+
+
+def test_filters_combine_with_a_record_named_beside_them(
+    cli: TrackerRunner, settings: Settings, reported_case: ReportedCase
+) -> None:
+    in_case = ("--case", reported_case.case_code)
+    found = cli.invoke("report", "timeline", *in_case, "--from", "2023", "--level", "partner")
+    assert found.exit_code == 0, found.stderr
+    none = cli.invoke("report", "timeline", *in_case, "--to", "2010", "--level", "partner")
+    assert none.exit_code == 0, none.stderr
+    first, second = written(settings)
+    texts = {pdf_text(first), pdf_text(second)}
+    assert len([text for text in texts if reported_case.detention_code in text]) == 1
+    assert all(leaks(text) == [] for text in texts)

@@ -24,7 +24,8 @@ from tests.reporting.conftest import (
     snapshot_strings,
 )
 from tracker.domain.disclosure import DisclosureLevel
-from tracker.domain.errors import DisclosureRefused, RecordNotFound
+from tracker.domain.errors import DisclosureRefused, InvalidInput, RecordNotFound
+from tracker.reporting import snapshot_timeline
 from tracker.reporting.model import Dossier, Timeline, TimelineEvent
 from tracker.reporting.snapshots import TimelineSubject, build_dossier, build_timeline
 from tracker.services.cases import add_incident_to_case
@@ -358,3 +359,16 @@ def test_the_deceased_are_named_on_an_organisational_decision(
 
 def event_by_code(snapshot: Timeline, code: str) -> TimelineEvent:
     return next(event for event in (*snapshot.dated, *snapshot.undated) if event.code == code)
+
+
+def test_a_timeline_too_long_to_read_is_refused(
+    session: Session, viewers: dict[str, Viewer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot_timeline, "MAX_TIMELINE_INCIDENTS", 2)
+    for _ in range(3):
+        make_incident(session)
+    subject = TimelineSubject(kind="filter", filters=IncidentFilters())
+    with pytest.raises(InvalidInput, match="narrow the filters"):
+        timeline(session, subject, DisclosureLevel.PARTNER, viewers["analyst"])
+    monkeypatch.setattr(snapshot_timeline, "MAX_TIMELINE_INCIDENTS", 3)
+    assert len(timeline(session, subject, DisclosureLevel.PARTNER, viewers["analyst"]).dated) == 3

@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import re
 import string
 import uuid
 import zipfile
@@ -467,3 +468,141 @@ def test_any_file_name_becomes_a_safe_header_value(name: str) -> None:
     assert not safe.startswith(".") and "/" not in safe
     disposition = attachment(ReportFile(name, b"%PDF", "application/pdf", "")).headers
     assert disposition["Content-Disposition"] == f'attachment; filename="{safe}"'
+
+
+# --- timelines of an incident filter --------------------------------------------------------
+
+LIST_CODES = re.compile(r'<a href="/incidents/[0-9a-f-]{36}">([^<]+)</a>')
+TIMELINE_CODES = re.compile(r'<span class="record-code">([^<]+)</span>')
+FILTERS_2017 = "type=DET&date_from=2017&date_to=2017"
+
+
+@dataclass(frozen=True)
+class FilteredIncidents:
+    """Detentions in 2017 (one hostile, one restricted to the reviewer), and what the filters
+    must leave out: a detention of 2018 and a 2017 incident of another type."""
+
+    wanted: tuple[str, ...]
+    restricted: str
+    unwanted: tuple[str, ...]
+
+
+@pytest.fixture
+def filtered(engine: Engine, accounts: dict[str, Account]) -> FilteredIncidents:
+    with Session(engine, expire_on_commit=False) as session:
+        plain = make_incident(session, start_text="May 2017", title="Detention at the march")
+        hostile = make_incident(
+            session, start_text="3.09.2017", title=HOSTILE[0], summary=HOSTILE[2]
+        )
+        restricted = make_incident(session, start_text="2017", title="Restricted detention")
+        set_restriction(
+            session,
+            model=type(restricted),
+            record_id=restricted.id,
+            user_ids=[accounts["reviewer"].user_id],
+            actor_id=ACTOR_ID,
+        )
+        later = make_incident(session, start_text="January 2018", title="Later detention")
+        other = make_incident(session, type="TORT", start_text="June 2017", title="Beating")
+        session.commit()
+        return FilteredIncidents(
+            (plain.code, hostile.code), restricted.code, (later.code, other.code)
+        )
+
+
+def filter_timeline(client: WebClient, query: str, status: int = 200) -> str:
+    response = client.get(f"/reports/timeline?{query}&filter=1")
+    page = response.get_data(as_text=True)
+    assert response.status_code == status, page[:2000]
+    return page
+
+
+def test_the_incident_list_links_to_the_timeline_of_its_filters(
+    filtered: FilteredIncidents, signed_in: Any
+) -> None:
+    page = signed_in("lawyer").get(f"/incidents/?{FILTERS_2017}&sort=code&page=1")
+    links = re.findall(r'href="(/reports/timeline\?[^"]+)"', page.get_data(as_text=True))
+    assert len(links) == 1
+    query = links[0].replace("&amp;", "&")
+    assert "filter=1" in query and "type=DET" in query and "date_from=2017" in query
+    assert "page=" not in query and "sort=" not in query
+    listing = signed_in("documenter").get(f"/incidents/?{FILTERS_2017}")
+    assert "/reports/timeline" not in listing.get_data(as_text=True)  # no export permission
+
+
+@pytest.mark.parametrize("role", ["lawyer", "reviewer", "admin"])
+def test_a_filter_timeline_shows_the_incidents_the_list_shows(
+    filtered: FilteredIncidents, signed_in: Any, role: str
+) -> None:
+    client = signed_in(role)
+    listed = LIST_CODES.findall(client.get(f"/incidents/?{FILTERS_2017}").get_data(as_text=True))
+    page = filter_timeline(client, FILTERS_2017)
+    shown = TIMELINE_CODES.findall(page)
+    assert sorted(shown) == sorted(listed)
+    named = role != "lawyer"  # the reviewer is named on the restriction; admins see all
+    expected = {*filtered.wanted, *([filtered.restricted] if named else [])}
+    assert set(shown) == expected, role
+    assert "Restricted detention" not in page or named
+    assert "Incidents matching:" in page and "From: 2017" in page
+
+
+def test_a_filter_timeline_escapes_hostile_text_and_carries_its_filters(
+    filtered: FilteredIncidents, signed_in: Any
+) -> None:
+    page = filter_timeline(signed_in("lawyer"), "date_to=%3Cscript%3Ealert(3)%3C/script%3E", 400)
+    assert "&lt;script&gt;alert(3)" in page and "<script>alert" not in page  # echoed, escaped
+    page = filter_timeline(signed_in("lawyer"), f"{FILTERS_2017}&level=partner")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert" not in page and "<b>R&" not in page
+    for name, value in (("filter", "1"), ("subject", "filter"), ("date_to", "2017")):
+        assert f'name="{name}" value="{value}"' in page
+
+
+def test_bad_filters_show_why_and_an_empty_filter_an_empty_timeline(
+    engine: Engine, filtered: FilteredIncidents, signed_in: Any
+) -> None:
+    client = signed_in("analyst")
+    bad_date = filter_timeline(client, "date_from=the+day+after", 400)
+    assert "field-error" in bad_date and "is not a date" in bad_date
+    assert "no such record" in filter_timeline(client, "case=C-1999-999", 400)
+    assert "field-error" in filter_timeline(client, "type=NOPE", 400)
+    empty = filter_timeline(client, "type=DET&date_from=1990&date_to=1991")
+    assert TIMELINE_CODES.findall(empty) == [] and "No dated events." in empty
+    fields = {"subject": "filter", "date_from": "the day after", "level": "partner"}
+    response = client.post("/reports/timeline.pdf", fields, form_url="/reports/timeline")
+    assert response.status_code == 400
+    assert report_entries(engine) == []
+
+
+def test_the_pdf_of_a_filter_timeline_is_recorded_with_its_filters(
+    engine: Engine, filtered: FilteredIncidents, signed_in: Any, accounts: dict[str, Account]
+) -> None:
+    client = signed_in("lawyer")
+    fields = {"subject": "filter", "level": "legal", "type": "DET"}
+    fields |= {"date_from": "2017", "date_to": "2017"}
+    page_url = f"/reports/timeline?{FILTERS_2017}&filter=1"
+    response = download(client, "/reports/timeline.pdf", fields, form_url=page_url)
+    data = assert_download(response, "application/pdf", ".pdf")
+    text = pdf_text(data)
+    for code in filtered.wanted:
+        assert code in text
+    for code in (filtered.restricted, *filtered.unwanted):
+        assert code not in text
+    [entry] = report_entries(engine)
+    assert entry.actor_id == accounts["lawyer"].user_id
+    assert entry.changes["files"][0]["sha256"] == hashlib.sha256(data).hexdigest()
+    scope = json.dumps(entry.changes, default=str)
+    assert '"filter"' in scope and "2017-01-01" in scope and "DET" in scope
+
+
+def test_record_filters_are_carried_by_the_id_they_were_found_to_be(
+    records: ReportRecords, signed_in: Any
+) -> None:
+    client = signed_in("analyst")
+    query = f"case={records.case_code.lower()}&person={records.victim_id}&level=partner"
+    page = filter_timeline(client, query)
+    assert f'name="case" value="{records.case_id}"' in page
+    assert f'name="person" value="{records.victim_id}"' in page
+    assert records.hostile_incident_code not in page  # the victim is not party to it
+    assert f"Case: {records.case_code}" in page
+    assert [leak for leak in LEAKS if leak in page] == []

@@ -81,5 +81,6 @@ class DossierForm(FlaskForm):  # type: ignore[misc]
 
 class TimelineDownloadForm(FlaskForm):  # type: ignore[misc]
     subject = HiddenField(validators=[DataRequired(), Length(max=20)])
-    record_id = HiddenField(validators=[DataRequired(), Length(max=40)])
+    # None for a filter subject, whose filters are posted beside it as the list's fields.
+    record_id = HiddenField(validators=[Optional(), Length(max=40)])
     level = level_field()

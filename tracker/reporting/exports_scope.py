@@ -7,12 +7,14 @@ consent can later find every file that left with that person's data in it.
 import dataclasses
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from tracker.domain.errors import InvalidInput, RecordNotFound
+from tracker.domain.date_parsing import parse_fuzzy_date
+from tracker.domain.errors import InvalidDate, InvalidInput, RecordNotFound
 from tracker.models import Case, Citation, Involvement, Source
 from tracker.models.base import TimestampedRecord
 from tracker.services.audit import json_safe
@@ -23,6 +25,7 @@ from tracker.services.people import get_person_by_code
 from tracker.services.places import find_places
 from tracker.services.records import live
 from tracker.services.restrictions import Viewer
+from tracker.services.vocabularies import require_code
 
 # SQLite accepts a few thousand bound values at most; larger sets are read in chunks.
 CHUNK = 500
@@ -84,6 +87,55 @@ SUBJECT_FINDERS = {
     "place": find_place_id,
     "organisation": find_organisation_id,
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandLineFilters:
+    """Incident filters as typed on a command line: a type code, and dates as a person says
+    them ("2017", "March 2019"), read as the incident list reads its From and To."""
+
+    incident_type: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def given(self) -> bool:
+        return any(value is not None for value in dataclasses.astuple(self))
+
+
+def command_line_filters(
+    session: Session, typed: CommandLineFilters, record_ids: dict[str, uuid.UUID]
+) -> IncidentFilters:
+    """The filters, narrowed to the records named (by "case", "person", "place",
+    "organisation"). Raises InvalidInput for an unknown type or a date without bounds."""
+    return IncidentFilters(
+        type=known_type(session, typed.incident_type),
+        date_from=period_bound(typed.date_from, "from", needs="earliest"),
+        date_to=period_bound(typed.date_to, "to", needs="latest"),
+        case_id=record_ids.get("case"),
+        person_id=record_ids.get("person"),
+        place_id=record_ids.get("place"),
+        organisation_id=record_ids.get("organisation"),
+    )
+
+
+def known_type(session: Session, code: str | None) -> str | None:
+    """The incident type code if the vocabulary knows it. Raises InvalidInput."""
+    return None if code is None else require_code(session, "incident_type", code.strip(), "type")
+
+
+def period_bound(text: str | None, field: str, *, needs: str) -> date | None:
+    """A typed date read as a period: "2017" from its first day, or to its last."""
+    if text is None:
+        return None
+    try:
+        # A period asked about may reach past today ("to 2030"); incidents' dates may not.
+        understood = parse_fuzzy_date(text, today=date.max)
+    except InvalidDate as error:
+        raise InvalidInput(f"{field}: {error}") from None
+    bound: date | None = getattr(understood, needs)
+    if bound is None:
+        raise InvalidInput(f"{field}: give a date with bounds, e.g. 2019, March 2019 or 8.03.2019")
+    return bound
 
 
 def one_match(matches: Sequence[TimestampedRecord], field: str) -> uuid.UUID:

@@ -17,6 +17,7 @@ from tracker.domain.disclosure import (
     is_pseudonymised,
     widen_date,
 )
+from tracker.domain.errors import InvalidInput
 from tracker.models import Citation, Incident, Involvement, Person, Source
 from tracker.models.base import TimestampedRecord
 from tracker.reporting.model import GradedCitation, ReportHeader, Timeline, TimelineEvent
@@ -29,7 +30,7 @@ from tracker.reporting.snapshot_context import (
     viewer_may_see,
 )
 from tracker.reporting.snapshot_people import involvement_line, name_rule, only_perpetrator_type
-from tracker.services.incident_queries import IncidentFilters, list_incidents
+from tracker.services.incident_queries import IncidentFilters, count_incidents, list_incidents
 from tracker.services.records import live
 
 # SQLite accepts a few thousand bound values at most; larger sets are read in chunks.
@@ -60,7 +61,19 @@ def visible_filters(filters: IncidentFilters, context: SnapshotContext) -> Incid
     return replace(filters, include_deleted=False, visible_to_user_id=user_id)
 
 
+# A timeline is read by people: past this many incidents it is a table, not a story, and a
+# hand-typed filter must not make the server render the whole database.
+MAX_TIMELINE_INCIDENTS = 2_000
+
+
 def load_incidents(session: Session, filters: IncidentFilters) -> tuple[Incident, ...]:
+    """The matching incidents; raises InvalidInput past MAX_TIMELINE_INCIDENTS."""
+    matching = count_incidents(session, filters=filters, up_to=MAX_TIMELINE_INCIDENTS)
+    if matching > MAX_TIMELINE_INCIDENTS:
+        raise InvalidInput(
+            f"filters: more than {MAX_TIMELINE_INCIDENTS:,} incidents match; a timeline holds"
+            " at most that many: narrow the filters (type, dates, place)"
+        )
     ids = [row.id for row in list_incidents(session, filters=filters)]
     return tuple(rows_by_ids(session, Incident, col(Incident.id), ids))
 

@@ -333,7 +333,14 @@ def fill_link_choices(form: LinkAddForm) -> None:
 
 def read_filters() -> tuple[IncidentFilterForm, IncidentFilters | None]:
     """The filter form from the query string, and its filters (None when a value is bad)."""
-    form = IncidentFilterForm(formdata=request.args)
+    return filters_from_args(request.args)
+
+
+def filters_from_args(args: Mapping[str, Any]) -> tuple[IncidentFilterForm, IncidentFilters | None]:
+    """The filter form from these values (a query string, a posted form), and its filters for
+    the signed-in viewer (None when a value is bad). Timelines of a filter use it too, so the
+    same filters mean the same incidents."""
+    form = IncidentFilterForm(formdata=args)
     fill_filter_choices(form)
     if not form.validate():
         return form, None
@@ -392,12 +399,19 @@ def render_list(form: IncidentFilterForm, filters: IncidentFilters | None, page:
         has_next=len(items) == PAGE_SIZE if more else page * PAGE_SIZE < total,
         page_url=page_url,
         export_url=url_for("incidents.export_csv", **query_without_page()),
+        timeline_url=timeline_url() if filters else None,
         label=term_labels(),
     )
 
 
 def query_without_page() -> dict[str, Any]:
     return {key: value for key, value in request.args.items() if key != "page"}
+
+
+def timeline_url() -> str:
+    """The timeline of the listed incidents: the same filters, flagged as a filter subject."""
+    kept = {key: value for key, value in query_without_page().items() if key != "sort"}
+    return url_for("reports.timeline", **kept, filter=1)
 
 
 def page_url(page: int) -> str:

@@ -9,7 +9,8 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,12 +18,14 @@ from typing import Any
 from flask import Blueprint, current_app, g, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from tracker.config import Settings
 from tracker.domain.disclosure import LEVEL_ORDER, DisclosureLevel, levels_for_roles
 from tracker.domain.errors import DisclosureRefused, InvalidInput, TrackerError
 from tracker.domain.permissions import Permission
+from tracker.forms.incidents import IncidentFilterForm
 from tracker.forms.records import show_error
 from tracker.forms.reports import (
     LEVEL_LABELS,
@@ -36,10 +39,12 @@ from tracker.models import Case
 from tracker.reporting import exports
 from tracker.reporting.exports import ReportBundle, ReportFile, ReportRequest
 from tracker.reporting.snapshots import TimelineSubject, build_timeline
+from tracker.services.incident_queries import IncidentFilters
 from tracker.services.places import list_places
 from tracker.services.restrictions import get_visible_record
 from tracker.web.access import requires
 from tracker.web.i18n import _
+from tracker.web.incidents import choice_labels, filters_from_args
 from tracker.web.navigation import current_language
 from tracker.web.record_views import optional_uuid, parsed_uuid, vocabulary_choices
 
@@ -52,6 +57,19 @@ CHUNK_BYTES = 64 * 1024
 UNSAFE_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 # Timelines and dossiers print English headings; their PDFs are made in English throughout.
 DOCUMENT_LANGUAGE = "en"
+# ?filter=1 (or a posted subject "filter"): the incident list's filters name the incidents.
+FILTER_SUBJECT = "filter"
+# The list's sort and the dates' match rule say nothing worth repeating about which incidents.
+UNDESCRIBED_FILTERS = ("sort", "date_match")
+
+
+@dataclass(frozen=True)
+class ChosenSubject:
+    """A timeline's subject, if one was named well; a filter subject keeps its filter form (for
+    its description, its errors and the values carried into the download form)."""
+
+    subject: TimelineSubject | None
+    filter_form: IncidentFilterForm | None = None
 
 
 def make_blueprint() -> Blueprint:
@@ -76,23 +94,29 @@ def make_blueprint() -> Blueprint:
     @blueprint.route("/timeline")
     @requires(Permission.EXPORT_RECORDS)
     def timeline() -> Page:
-        subject = subject_from_query()
-        if subject is None:
-            return render_template("reports/timeline.html", timeline=None)
+        chosen = chosen_from_query()
+        if chosen.subject is None:
+            return render_without_subject(chosen)
         form = TimelineDownloadForm(formdata=None)
         level = requested_level(form, request.args.get("level"))
         if level is None or form.level.errors:
             # Shown at the default level, with the message at the level chooser.
-            return render_timeline(subject, default_level(), form, 403 if level else 400)
-        return render_timeline(subject, level, form, 200)
+            status = 403 if level else 400
+            return render_timeline(
+                chosen.subject, default_level(), form, status, chosen.filter_form
+            )
+        return render_timeline(chosen.subject, level, form, 200, chosen.filter_form)
 
     @blueprint.route("/timeline.pdf", methods=["POST"])
     @requires(Permission.EXPORT_RECORDS)
     def timeline_pdf() -> Response | Page:
         form = TimelineDownloadForm()
-        subject = subject_from_form(form)
+        chosen = chosen_from_form(form)
+        if chosen.subject is None:
+            return render_without_subject(chosen)
+        subject = chosen.subject
         if not form.validate_on_submit():
-            return render_timeline(subject, default_level(), form, 400)
+            return render_timeline(subject, default_level(), form, 400, chosen.filter_form)
         report_request = ReportRequest(
             kind="timeline",
             level=DisclosureLevel(form.level.data),
@@ -102,7 +126,9 @@ def make_blueprint() -> Blueprint:
         return download(
             form,
             report_request,
-            lambda status: render_timeline(subject, default_level(), form, status),
+            lambda status: render_timeline(
+                subject, default_level(), form, status, chosen.filter_form
+            ),
         )
 
     @blueprint.route("/dossier/<uuid:case_id>", methods=["GET", "POST"])
@@ -166,6 +192,59 @@ def requested_level(form: FlaskForm, text: str | None) -> DisclosureLevel | None
 # --- subjects of timelines ----------------------------------------------------------------
 
 
+def chosen_from_query() -> ChosenSubject:
+    if FILTER_SUBJECT in request.args:
+        return chosen_by_filters(request.args)
+    return ChosenSubject(subject_from_query())
+
+
+def chosen_from_form(form: TimelineDownloadForm) -> ChosenSubject:
+    if form.subject.data == FILTER_SUBJECT:
+        return chosen_by_filters(request.form)
+    return ChosenSubject(subject_from_form(form))
+
+
+def chosen_by_filters(values: Mapping[str, Any]) -> ChosenSubject:
+    """The incident list's filters, read as the list reads them; no subject when one is bad."""
+    form, filters = filters_from_args(values)
+    subject = None if filters is None else TimelineSubject(kind=FILTER_SUBJECT, filters=filters)
+    return ChosenSubject(subject, form)
+
+
+def carried_filters(
+    form: IncidentFilterForm | None, filters: IncidentFilters | None
+) -> list[tuple[str, str]]:
+    """The filters to send again with the level chooser and the download: records by the id
+    they were found to be (never a typed name back into the page), the rest as read."""
+    if form is None or filters is None:
+        return []
+    found = {
+        "place": filters.place_id,
+        "organisation": filters.organisation_id,
+        "case": filters.case_id,
+        "person": filters.person_id,
+    }
+    values = [(field.name, found.get(field.name, field.data)) for field in form]
+    return [(name, str(value)) for name, value in values if value and name != "sort"]
+
+
+def filter_description(form: IncidentFilterForm | None) -> list[tuple[str, str]]:
+    """What each filter in use asks for, by the filter's label: a select by its choice's label,
+    anything typed (dates as typed, records as found) by its text."""
+    if form is None:
+        return []
+    return [
+        (str(field.label.text), shown_value(field))
+        for field in form
+        if field.name not in UNDESCRIBED_FILTERS and field.data
+    ]
+
+
+def shown_value(field: Any) -> str:
+    labels = choice_labels(field) if isinstance(field, SelectField) else {}
+    return labels.get(str(field.data), str(field.data))
+
+
 def subject_from_query() -> TimelineSubject | None:
     """The one record named in the query string (?case=ID, ?person=ID ...), or None.
 
@@ -199,8 +278,18 @@ def render_index(form: AnnualReportForm, status: int = 200) -> Page:
     return (page, status) if status != 200 else page
 
 
+def render_without_subject(chosen: ChosenSubject) -> Page:
+    """The page without a timeline: how to get one, or why these filters cannot give one."""
+    page = render_template("reports/timeline.html", timeline=None, filter_form=chosen.filter_form)
+    return page if chosen.filter_form is None else (page, 400)
+
+
 def render_timeline(
-    subject: TimelineSubject, level: DisclosureLevel, form: TimelineDownloadForm, status: int
+    subject: TimelineSubject,
+    level: DisclosureLevel,
+    form: TimelineDownloadForm,
+    status: int,
+    filter_form: IncidentFilterForm | None = None,
 ) -> Page:
     """The timeline at the level, with the download form (holding any errors) beneath it."""
     snapshot = build_timeline(
@@ -218,6 +307,8 @@ def render_timeline(
         subject=subject,
         level=level.value,
         form=offer_levels(form, "timeline"),
+        carried=carried_filters(filter_form, subject.filters),
+        described=filter_description(filter_form),
     )
     return (page, status) if status != 200 else page
 
