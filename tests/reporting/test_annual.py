@@ -175,6 +175,20 @@ def test_narratives_need_every_victims_consent_and_withhold_names(session: Sessi
     assert build(session).narratives == ()
 
 
+def test_narratives_never_print_a_day_a_phone_or_an_address(session: Session) -> None:
+    incident = make_incident(
+        session, publishable=True, start_text="14 March 2023",
+        narrative="Stopped on 14 March 2023 at 14:00 near the metro; call +994 55 123 45 67.",
+    )  # fmt: skip
+    victim = make_person(session)
+    make_involvement(session, incident_id=incident.id, person_id=victim.id)
+    consent(session, victim.id, "narrative_public")
+    for level in (DisclosureLevel.PUBLIC, DisclosureLevel.PARTNER):
+        (narrative,) = build(session, level=level).narratives
+        assert "14 March" not in narrative.text and "14:00" not in narrative.text
+        assert "123 45 67" not in narrative.text and "metro" in narrative.text
+
+
 def test_unpublishable_incident_gives_no_narrative(session: Session) -> None:
     make_incident(session, narrative="Not reviewed yet")
     assert build(session).narratives == ()

@@ -30,10 +30,8 @@ from tracker.reporting.annual_narratives import (
     current_consents,
     load_candidates,
     may_publish,
-    replacements_for,
+    narrative_text,
     restricted_ids,
-    withhold_codes,
-    withhold_names,
 )
 from tracker.reporting.annual_queries import (
     LoadedIncidents,
@@ -231,10 +229,7 @@ def narrative_entry(
     context: TableContext,
     year: int,
 ) -> NarrativeEntry:
-    withheld = context.word("name_withheld")
-    text = withhold_names(source.text, replacements_for(source.persons, consents, level, withheld))
-    if level is DisclosureLevel.PUBLIC:
-        text = withhold_codes(text, withheld)
+    text = narrative_text(source, consents, level, context.language)
     return NarrativeEntry(
         date_label=narrative_date(row, year, context.language),
         place_label=row.region or "",

@@ -3,29 +3,29 @@
 A narrative is printed only when the incident is marked publishable, neither it nor anyone
 in it is restricted, and every victim granted `narrative_public` (for the dead, a recorded
 `organisational_decision` stands in). Names of everyone involved are replaced unless their
-bearer granted `name_public` (public level only; the partner level prints pseudonym codes).
+bearer granted `name_public` (public level only; the partner level prints pseudonym codes),
+by tracker.reporting.redaction, the helper the timelines and dossiers use.
 """
 
 import re
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.domain.disclosure import DisclosureLevel
-from tracker.domain.text import fold_for_search
 from tracker.models import Consent, Incident, Involvement, Person, PersonName, RecordRestriction
+from tracker.reporting.labels import label
+from tracker.reporting.other_names import OtherNames, other_names
+from tracker.reporting.redaction import NameRule, WithheldMarkers, build_redactor
 
 GRANTED = "granted"
 NARRATIVE_SCOPES = ("narrative_public", "name_public", "organisational_decision")
 # The report is not an archive: a handful of reviewed accounts, earliest first.
 MAX_NARRATIVES = 25
-# Name parts shorter than this ("Ə.", "de") are left alone: too many false matches.
-MIN_NAME_PART = 3
-WORD = re.compile(r"\w+")
 PSEUDONYM_IN_TEXT = re.compile(r"\b[VWPSL]-\d{4}-\d{3,}\b")
 
 
@@ -36,6 +36,7 @@ class InvolvedPerson:
     pseudonym_code: str
     deceased: bool
     names: tuple[str, ...]  # real name and every recorded name
+    contacts: tuple[str, ...] = ()  # contact details and exact address, as typed
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ class NarrativeSource:
 
 
 def load_candidates(session: Session, incident_ids: Collection[uuid.UUID]) -> list[NarrativeSource]:
-    """Text and involved persons of publishable incidents that nothing restricts."""
+    """Text and involved persons of publishable incidents that nothing restricts.
+
+    The names of people outside each incident are withheld from its text already: their
+    consent to this narrative was never asked (tracker.reporting.other_names).
+    """
     allowed = sorted(set(incident_ids) - restricted_ids(session, "incident", incident_ids))
     texts = {
         row.id: (row.narrative or row.summary)
@@ -59,11 +64,20 @@ def load_candidates(session: Session, incident_ids: Collection[uuid.UUID]) -> li
         )
     }
     persons = involved_persons(session, allowed)
+    everyone = other_names(session, known_codes=set(), by_code=False)  # one index, one query
     return [
-        NarrativeSource(incident_id, texts[incident_id], tuple(persons.get(incident_id, ())))
+        candidate(everyone, incident_id, texts[incident_id], persons.get(incident_id, []))
         for incident_id in allowed
         if texts.get(incident_id, "").strip()
     ]
+
+
+def candidate(
+    everyone: OtherNames, incident_id: uuid.UUID, text: str, persons: Sequence[InvolvedPerson]
+) -> NarrativeSource:
+    known = frozenset(person.pseudonym_code for person in persons)
+    others = replace(everyone, known_codes=known)
+    return NarrativeSource(incident_id, others.redact(text), tuple(persons))
 
 
 def restricted_ids(
@@ -89,6 +103,8 @@ def involved_persons(
             col(Person.pseudonym_code),
             col(Person.deceased),
             col(Person.real_name),
+            col(Person.contact_info),
+            col(Person.exact_address),
         )
         .join(Person, col(Person.id) == col(Involvement.person_id))
         .where(col(Involvement.incident_id).in_(incident_ids))
@@ -99,8 +115,9 @@ def involved_persons(
     found: dict[uuid.UUID, list[InvolvedPerson]] = defaultdict(list)
     for row in rows:
         all_names = tuple(name for name in (row.real_name, *names.get(row.id, ())) if name)
+        contacts = tuple(text for text in (row.contact_info, row.exact_address) if text)
         found[row.incident_id].append(
-            InvolvedPerson(row.id, row.role, row.pseudonym_code, row.deceased, all_names)
+            InvolvedPerson(row.id, row.role, row.pseudonym_code, row.deceased, all_names, contacts)
         )
     return found
 
@@ -154,7 +171,57 @@ def narrative_consented(
     return person.deceased and decided
 
 
-# --- withholding names -----------------------------------------------------------------------
+# --- withholding names: through tracker.reporting.redaction, the one redaction helper ---------
+
+
+def name_rules(
+    persons: Iterable[InvolvedPerson],
+    consents: Mapping[tuple[uuid.UUID, str], str],
+    level: DisclosureLevel,
+    withheld: str,
+) -> tuple[NameRule, ...]:
+    """A rule for everyone whose names the level may not print: at the public level the
+    withheld marker unless they granted `name_public`; at the partner level their code."""
+    rules: list[NameRule] = []
+    for person in persons:
+        named = consents.get((person.person_id, "name_public")) == GRANTED
+        if level is DisclosureLevel.PUBLIC and named:
+            continue
+        replacement = person.pseudonym_code if level is DisclosureLevel.PARTNER else withheld
+        if person.names:
+            rules.append(NameRule(person.names, replacement))
+    return tuple(rules)
+
+
+def withheld_markers(language: str) -> WithheldMarkers:
+    return WithheldMarkers(
+        name=label("name_withheld", language),
+        contact=label("contact_withheld", language),
+        date=label("date_withheld", language),
+        time=label("time_withheld", language),
+    )
+
+
+def narrative_text(
+    source: NarrativeSource,
+    consents: Mapping[tuple[uuid.UUID, str], str],
+    level: DisclosureLevel,
+    language: str,
+) -> str:
+    """The narrative as the level may print it: names withheld (or coded at the partner
+    level), the people's known contacts and addresses, any phone number or e-mail, and
+    day-precise dates and times withheld (both levels show months at most, DOMAIN §7);
+    at the public level pseudonym codes too."""
+    markers = withheld_markers(language)
+    redactor = build_redactor(
+        name_rules(source.persons, consents, level, markers.name),
+        withheld_strings=[text for person in source.persons for text in person.contacts],
+        scrub_contacts=True,
+        scrub_days=True,
+        markers=markers,
+    )
+    text = redactor.redact(source.text)
+    return withhold_codes(text, markers.name) if level is DisclosureLevel.PUBLIC else text
 
 
 def replacements_for(
@@ -162,63 +229,14 @@ def replacements_for(
     consents: Mapping[tuple[uuid.UUID, str], str],
     level: DisclosureLevel,
     withheld: str,
-) -> list[tuple[str, str]]:
-    """(name, what replaces it) for every name the level may not print."""
-    pairs: list[tuple[str, str]] = []
-    for person in persons:
-        named = consents.get((person.person_id, "name_public")) == GRANTED
-        if level is DisclosureLevel.PUBLIC and named:
-            continue
-        replacement = person.pseudonym_code if level is DisclosureLevel.PARTNER else withheld
-        pairs.extend((name, replacement) for name in person.names)
-    return pairs
+) -> tuple[NameRule, ...]:
+    """Names only, for callers written before narrative_text; prefer narrative_text."""
+    return name_rules(persons, consents, level, withheld)
 
 
-def withhold_names(text: str, replacements: Sequence[tuple[str, str]]) -> str:
-    """Replace each name (compared folded: case, ə/e, ı/i, diacritics ignored) in the text.
-
-    Whole names go first; then any single part of a name (a surname alone), so "Məlikov said"
-    loses the surname too.
-    """
-    words = [
-        (match.start(), match.end(), fold_for_search(match.group()))
-        for match in WORD.finditer(text)
-    ]
-    spans: dict[int, tuple[int, str]] = {}  # first word index -> (last word index, replacement)
-    covered: set[int] = set()
-    for parts, replacement in sorted(name_parts(replacements), key=lambda item: -len(item[0])):
-        for index in range(len(words) - len(parts) + 1):
-            window = range(index, index + len(parts))
-            if covered.isdisjoint(window) and all(
-                words[i][2] == part for i, part in zip(window, parts, strict=True)
-            ):
-                spans[index] = (index + len(parts) - 1, replacement)
-                covered.update(window)
-    return splice(text, words, spans)
-
-
-def name_parts(replacements: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, ...], str]]:
-    """Each name as folded words, and each long-enough word of it alone."""
-    found: list[tuple[tuple[str, ...], str]] = []
-    for name, replacement in replacements:
-        parts = tuple(WORD.findall(fold_for_search(name)))
-        if parts:
-            found.append((parts, replacement))
-            found.extend(((part,), replacement) for part in parts if len(part) >= MIN_NAME_PART)
-    return found
-
-
-def splice(
-    text: str, words: Sequence[tuple[int, int, str]], spans: Mapping[int, tuple[int, str]]
-) -> str:
-    pieces: list[str] = []
-    position = 0
-    for first in sorted(spans):
-        last, replacement = spans[first]
-        pieces.extend((text[position : words[first][0]], replacement))
-        position = words[last][1]
-    pieces.append(text[position:])
-    return "".join(pieces)
+def withhold_names(text: str, rules: Sequence[NameRule]) -> str:
+    """Names only, for callers written before narrative_text; prefer narrative_text."""
+    return build_redactor(rules).redact(text)
 
 
 def withhold_codes(text: str, withheld: str) -> str:

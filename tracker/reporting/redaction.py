@@ -26,7 +26,8 @@ _PARTS = re.compile(r"[\n,;]+")
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Seven or more digits, with the spaces, dots, dashes and brackets people type in numbers.
-_PHONE = re.compile(r"\+?\(?\d(?:[\d\s().-]*\d)?")
+# Not inside a pseudonym code (V-2017-014 is a code the level may print, not a number).
+_PHONE = re.compile(r"(?<![VWPSL]-)(?<!\d)\+?\(?\d(?:[\d\s().-]*\d)?")
 _PHONE_DIGITS = 7
 _MONTH_WORDS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -45,6 +46,19 @@ _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b(?:\s*[ap]\.?m\.?)?", re.I)
 
 
 @dataclass(frozen=True)
+class WithheldMarkers:
+    """What stands where something was withheld, in the report's language."""
+
+    name: str = NAME_WITHHELD  # a name part two persons share, so neither code fits
+    contact: str = CONTACT_WITHHELD
+    date: str = DATE_WITHHELD
+    time: str = TIME_WITHHELD
+
+
+ENGLISH_MARKERS = WithheldMarkers()
+
+
+@dataclass(frozen=True)
 class NameRule:
     """The known names of one person and what replaces them at this level."""
 
@@ -59,15 +73,16 @@ class Redactor:
     patterns: Mapping[tuple[str, ...], str] = field(default_factory=dict)
     scrub_contacts: bool = False
     scrub_days: bool = False
+    markers: WithheldMarkers = ENGLISH_MARKERS
 
     def redact(self, text: str) -> str:
         """The text with every known name and string replaced; empty stays empty."""
         if not text:
             return text
         if self.scrub_days:
-            text = _scrub_days(text)
+            text = _scrub_days(text, self.markers)
         if self.scrub_contacts:
-            text = _scrub_contacts(text)
+            text = _scrub_contacts(text, self.markers)
         return replace_words(text, self.patterns) if self.patterns else text
 
 
@@ -77,9 +92,11 @@ def build_redactor(
     withheld_strings: Iterable[str] = (),
     scrub_contacts: bool = False,
     scrub_days: bool = False,
+    markers: WithheldMarkers = ENGLISH_MARKERS,
 ) -> Redactor:
     """A redactor for these persons' names and these known strings (addresses, contacts)."""
-    patterns = _part_patterns(rules)
+    rules = tuple(rules)  # read twice: a generator would be empty the second time
+    patterns = _part_patterns(rules, markers.name)
     for rule in rules:
         for name in rule.names:
             _add_pattern(patterns, name, rule.replacement)
@@ -89,8 +106,8 @@ def build_redactor(
         for part in (text, *_PARTS.split(text)):
             # A lone "Baku" on an address's last line would withhold every mention of Baku.
             if len(folded_words(part)) >= _SHORTEST_STRING:
-                _add_pattern(patterns, part, CONTACT_WITHHELD)
-    return Redactor(patterns, scrub_contacts=scrub_contacts, scrub_days=scrub_days)
+                _add_pattern(patterns, part, markers.contact)
+    return Redactor(patterns, scrub_contacts, scrub_days, markers)
 
 
 def folded_words(text: str) -> tuple[str, ...]:
@@ -104,7 +121,9 @@ def _add_pattern(patterns: dict[tuple[str, ...], str], text: str, replacement: s
         patterns[words] = replacement
 
 
-def _part_patterns(rules: Iterable[NameRule]) -> dict[tuple[str, ...], str]:
+def _part_patterns(
+    rules: Iterable[NameRule], ambiguous: str = NAME_WITHHELD
+) -> dict[tuple[str, ...], str]:
     """Single parts of multi-word names ("Zaurbek" alone); a part two persons share is
     withheld without naming either's code."""
     parts: dict[tuple[str, ...], str] = {}
@@ -116,7 +135,7 @@ def _part_patterns(rules: Iterable[NameRule]) -> dict[tuple[str, ...], str]:
                     continue
                 known = parts.setdefault((word,), rule.replacement)
                 if known != rule.replacement:
-                    parts[(word,)] = NAME_WITHHELD
+                    parts[(word,)] = ambiguous
     return parts
 
 
@@ -152,19 +171,19 @@ def _match_length(
     return 0
 
 
-def _scrub_contacts(text: str) -> str:
-    text = _EMAIL.sub(CONTACT_WITHHELD, text)
-    return _PHONE.sub(_phone_replacement, text)
+def _scrub_contacts(text: str, markers: WithheldMarkers = ENGLISH_MARKERS) -> str:
+    text = _EMAIL.sub(markers.contact, text)
+    return _PHONE.sub(lambda match: _phone_replacement(match, markers.contact), text)
 
 
-def _phone_replacement(match: re.Match[str]) -> str:
+def _phone_replacement(match: re.Match[str], marker: str = CONTACT_WITHHELD) -> str:
     digits = sum(char.isdigit() for char in match.group())
-    return CONTACT_WITHHELD if digits >= _PHONE_DIGITS else match.group()
+    return marker if digits >= _PHONE_DIGITS else match.group()
 
 
-def _scrub_days(text: str) -> str:
+def _scrub_days(text: str, markers: WithheldMarkers = ENGLISH_MARKERS) -> str:
     """Day-precise dates and clock times leave only as a marker: levels that widen dates to
     months must not print "14 March" or "14:00" inside a witness's words."""
     for pattern in _DAY_DATES:
-        text = pattern.sub(DATE_WITHHELD, text)
-    return _TIME.sub(TIME_WITHHELD, text)
+        text = pattern.sub(markers.date, text)
+    return _TIME.sub(markers.time, text)

@@ -83,8 +83,15 @@ def _text_styles() -> list[ParagraphStyle]:
             spaceAfter=2,
         ),
         _style("small", fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=3),
+        # spaceBefore: a note printed under a table would otherwise touch its last rule.
         _style(
-            "note", fontName=SANS_ITALIC, fontSize=9.5, leading=12.5, textColor=MUTED, spaceAfter=5
+            "note",
+            fontName=SANS_ITALIC,
+            fontSize=9.5,
+            leading=12.5,
+            textColor=MUTED,
+            spaceBefore=4,
+            spaceAfter=5,
         ),
         _style("cell", fontSize=8.5, leading=11),
         _style("cell_mono", fontName=MONO, fontSize=7.5, leading=10),
