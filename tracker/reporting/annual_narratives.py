@@ -224,21 +224,6 @@ def narrative_text(
     return withhold_codes(text, markers.name) if level is DisclosureLevel.PUBLIC else text
 
 
-def replacements_for(
-    persons: Iterable[InvolvedPerson],
-    consents: Mapping[tuple[uuid.UUID, str], str],
-    level: DisclosureLevel,
-    withheld: str,
-) -> tuple[NameRule, ...]:
-    """Names only, for callers written before narrative_text; prefer narrative_text."""
-    return name_rules(persons, consents, level, withheld)
-
-
-def withhold_names(text: str, rules: Sequence[NameRule]) -> str:
-    """Names only, for callers written before narrative_text; prefer narrative_text."""
-    return build_redactor(rules).redact(text)
-
-
 def withhold_codes(text: str, withheld: str) -> str:
     """Pseudonym codes leave public documents too (DOMAIN §7)."""
     return PSEUDONYM_IN_TEXT.sub(withheld, text)
