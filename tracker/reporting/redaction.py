@@ -8,6 +8,7 @@ match: "Alimov" is not "Ali". The text outside the matches is kept exactly as ty
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tracker.domain.text import fold_for_search
 
@@ -83,7 +84,12 @@ class Redactor:
             text = _scrub_days(text, self.markers)
         if self.scrub_contacts:
             text = _scrub_contacts(text, self.markers)
-        return replace_words(text, self.patterns) if self.patterns else text
+        return replace_words(text, self.patterns, self.longest) if self.patterns else text
+
+    @cached_property
+    def longest(self) -> int:
+        """The most words any pattern has (worked out once, not for every text)."""
+        return max((len(key) for key in self.patterns), default=0)
 
 
 def build_redactor(
@@ -139,11 +145,15 @@ def _part_patterns(
     return parts
 
 
-def replace_words(text: str, patterns: Mapping[tuple[str, ...], str]) -> str:
-    """Replace every run of whole words whose folded form is a pattern, longest first."""
+def replace_words(
+    text: str, patterns: Mapping[tuple[str, ...], str], longest: int | None = None
+) -> str:
+    """Replace every run of whole words whose folded form is a pattern, longest first;
+    longest is the most words of any pattern, when the caller knows it."""
     words = list(_WORD.finditer(text))
     folded = [fold_for_search(word.group()) for word in words]
-    longest = max(len(key) for key in patterns)
+    if longest is None:
+        longest = max((len(key) for key in patterns), default=0)
     pieces: list[str] = []
     kept_until = 0
     index = 0

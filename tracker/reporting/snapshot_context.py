@@ -1,20 +1,22 @@
 """What one snapshot build knows besides its records: level, viewer, labels, consents, places."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.domain.disclosure import DisclosureLevel, PlaceStep, visible_place_names
-from tracker.models import Person, Place, VocabularyTerm
+from tracker.models import Consent, Organisation, Person, Place, VocabularyTerm
 from tracker.models.base import TimestampedRecord
 from tracker.reporting.other_names import OtherNames
 from tracker.reporting.redaction import Redactor
-from tracker.services.consents import GRANTED, consents_of
+from tracker.services.consents import GRANTED, consents_of, consents_of_people
+from tracker.services.people import names_of_people
 from tracker.services.places import ancestors_of
-from tracker.services.records import live
-from tracker.services.restrictions import Viewer, may_view
+from tracker.services.records import id_chunks, live, table_name_of
+from tracker.services.restrictions import Viewer, restrictions_by_record
 from tracker.services.vocabularies import label_for
 
 WITHDRAWN = "withdrawn"
@@ -35,7 +37,11 @@ class SnapshotContext:
     other_names: OtherNames = field(default_factory=OtherNames)
     consent_cache: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
     place_cache: dict[uuid.UUID, str] = field(default_factory=dict)
-    visibility_cache: dict[tuple[str, uuid.UUID], bool] = field(default_factory=dict)
+    # None when the viewer sees every record; else every live restriction, read once.
+    restrictions: dict[tuple[str, uuid.UUID], frozenset[uuid.UUID]] | None = None
+    names_cache: dict[uuid.UUID, tuple[str, ...]] = field(default_factory=dict)
+    # Rows read ahead in a few queries, held here so the session's identity map keeps them.
+    kept: list[object] = field(default_factory=list)
 
     def label(self, vocabulary: str, code: str | None) -> str:
         """The code's label in the snapshot's language; an unknown code prints as itself."""
@@ -53,7 +59,8 @@ def make_context(
     session: Session, *, level: DisclosureLevel, viewer: Viewer, language: str
 ) -> SnapshotContext:
     labels = load_labels(session, language)
-    return SnapshotContext(session, level, viewer, language, labels)
+    restrictions = None if viewer.sees_every_record else restrictions_by_record(session)
+    return SnapshotContext(session, level, viewer, language, labels, restrictions=restrictions)
 
 
 def load_labels(session: Session, language: str) -> dict[tuple[str, str], str]:
@@ -68,11 +75,50 @@ def load_labels(session: Session, language: str) -> dict[tuple[str, str], str]:
 def latest_statuses(context: SnapshotContext, person_id: uuid.UUID) -> dict[str, str]:
     """The latest status per scope of one person, read once per build."""
     if person_id not in context.consent_cache:
-        statuses: dict[str, str] = {}
-        for consent in consents_of(context.session, person_id):  # latest first
-            statuses.setdefault(consent.scope, consent.status)
-        context.consent_cache[person_id] = statuses
+        context.consent_cache[person_id] = latest_per_scope(consents_of(context.session, person_id))
     return context.consent_cache[person_id]
+
+
+def latest_per_scope(consents: Iterable[Consent]) -> dict[str, str]:
+    """Each scope's status from decisions given latest first."""
+    statuses: dict[str, str] = {}
+    for consent in consents:
+        statuses.setdefault(consent.scope, consent.status)
+    return statuses
+
+
+def read_ahead_people(context: SnapshotContext, person_ids: Iterable[uuid.UUID]) -> None:
+    """Consents and names of many people in a few queries, instead of a few per person."""
+    wanted = sorted(set(person_ids) - set(context.consent_cache))
+    for person_id, consents in consents_of_people(context.session, wanted).items():
+        context.consent_cache[person_id] = latest_per_scope(consents)
+    wanted = sorted(set(person_ids) - set(context.names_cache))
+    for person_id, names in names_of_people(context.session, wanted).items():
+        context.names_cache[person_id] = tuple(name.text for name in names)
+
+
+def known_names(context: SnapshotContext, person_id: uuid.UUID) -> tuple[str, ...]:
+    """The person's other recorded names (aliases, spellings), read once per build."""
+    if person_id not in context.names_cache:
+        read_ahead_people(context, [person_id])
+    return context.names_cache[person_id]
+
+
+def read_ahead_chains(
+    context: SnapshotContext, model: type[Place] | type[Organisation], ids: Iterable[uuid.UUID]
+) -> None:
+    """Rows and all their parents in one query per generation, kept for the build, so the
+    session.get calls that follow a chain find them in the identity map."""
+    wanted = sorted(set(ids))
+    seen: set[uuid.UUID] = set()
+    while wanted:
+        seen.update(wanted)
+        rows: list[Place | Organisation] = []
+        for chunk in id_chunks(wanted):
+            statement = select(model).where(col(model.id).in_(chunk))
+            rows.extend(context.session.execute(statement).scalars())
+        context.kept.extend(rows)
+        wanted = sorted({row.parent_id for row in rows if row.parent_id} - seen)
 
 
 def consents_to(context: SnapshotContext, person: Person, scope: str) -> bool:
@@ -90,11 +136,10 @@ def consents_to(context: SnapshotContext, person: Person, scope: str) -> bool:
 
 def viewer_may_see(context: SnapshotContext, record: TimestampedRecord) -> bool:
     """Whether a record restricted to named users is open to this viewer."""
-    key = (type(record).__name__, record.id)
-    if key not in context.visibility_cache:
-        allowed = may_view(context.session, context.viewer, type(record), record.id)
-        context.visibility_cache[key] = allowed
-    return context.visibility_cache[key]
+    if context.restrictions is None:
+        return True
+    users = context.restrictions.get((table_name_of(type(record)), record.id))
+    return not users or context.viewer.user_id in users
 
 
 # --- places: the chain cut at the level's precision ----------------------------------------

@@ -10,7 +10,14 @@ from sqlmodel import col
 
 from tracker.domain.dates import FuzzyDate, format_fuzzy_date
 from tracker.domain.disclosure import DisclosureLevel
-from tracker.models import Case, Evidence, Involvement, LegalAction, Organisation
+from tracker.models import (
+    Case,
+    CustodyEntry,
+    Evidence,
+    Involvement,
+    LegalAction,
+    Organisation,
+)
 from tracker.reporting.model import (
     CustodyLine,
     EvidenceEntry,
@@ -29,8 +36,7 @@ from tracker.reporting.snapshot_people import (
 )
 from tracker.reporting.snapshot_timeline import IncidentFacts, source_identified
 from tracker.services.cases import legal_actions_of_case
-from tracker.services.evidence import custody_log
-from tracker.services.records import live
+from tracker.services.records import id_chunks, live
 
 CLIENT_ROLE = "Client"
 INTERNAL, LEGAL = DisclosureLevel.INTERNAL, DisclosureLevel.LEGAL
@@ -254,15 +260,32 @@ def dossier_evidence(context: SnapshotContext, facts: IncidentFacts) -> tuple[Ev
         return ()
     codes = {incident.id: incident.code for incident in facts.incidents}
     statement = live(select(Evidence), Evidence).where(col(Evidence.incident_id).in_(list(codes)))
-    items = context.session.execute(statement).scalars()
-    entries = [evidence_entry(context, item, codes) for item in items]
+    items = list(context.session.execute(statement).scalars())
+    custody = custody_logs(context, [item.id for item in items])
+    entries = [evidence_entry(context, item, codes, custody.get(item.id, [])) for item in items]
     return tuple(
         sorted(entries, key=lambda entry: (entry.incident_code, entry.title, entry.sha256))
     )
 
 
+def custody_logs(
+    context: SnapshotContext, evidence_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[CustodyEntry]]:
+    """Each item's chain of custody in time order, read for all items at once."""
+    logs: dict[uuid.UUID, list[CustodyEntry]] = defaultdict(list)
+    for chunk in id_chunks(evidence_ids):
+        statement = select(CustodyEntry).where(col(CustodyEntry.evidence_id).in_(chunk))
+        ordered = statement.order_by(col(CustodyEntry.occurred_at), col(CustodyEntry.created_at))
+        for entry in context.session.execute(ordered).scalars():
+            logs[entry.evidence_id].append(entry)
+    return logs
+
+
 def evidence_entry(
-    context: SnapshotContext, item: Evidence, codes: dict[uuid.UUID, str]
+    context: SnapshotContext,
+    item: Evidence,
+    codes: dict[uuid.UUID, str],
+    custody_log: list[CustodyEntry],
 ) -> EvidenceEntry:
     custody = tuple(
         CustodyLine(
@@ -272,7 +295,7 @@ def evidence_entry(
             holders=entry.holders,
             sha256_seen=entry.sha256_seen,
         )
-        for entry in custody_log(context.session, item.id)
+        for entry in custody_log
     )
     return EvidenceEntry(
         title=context.redact(item.title),

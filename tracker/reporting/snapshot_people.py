@@ -7,14 +7,16 @@ Person or Involvement later never leaves the organisation by default.
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 
-from sqlmodel import Session
-
 from tracker.domain.disclosure import DisclosureLevel, is_pseudonymised
 from tracker.models import Involvement, Organisation, Person
 from tracker.reporting.model import InvolvementLine, PersonEntry
 from tracker.reporting.redaction import NAME_WITHHELD, NameRule
-from tracker.reporting.snapshot_context import SnapshotContext, consents_to, viewer_may_see
-from tracker.services.people import names_of
+from tracker.reporting.snapshot_context import (
+    SnapshotContext,
+    consents_to,
+    known_names,
+    viewer_may_see,
+)
 
 PERPETRATOR_ROLE = "alleged_perpetrator"
 STATE_PERPETRATOR_TYPES = frozenset({"state_agent", "state_affiliated"})
@@ -69,7 +71,7 @@ def name_rule(
     replacement = person_label(context, person, perpetrator_type)
     if perpetrator_type is not None and replacement and replacement != person.pseudonym_code:
         replacement = f"[{replacement}]"
-    names = (person.real_name, *(name.text for name in names_of(context.session, person.id)))
+    names = (person.real_name, *known_names(context, person.id))
     known = tuple(name for name in names if name.strip())
     return NameRule(known, replacement or NAME_WITHHELD) if known else None
 
@@ -202,7 +204,7 @@ def internal_person(
         deceased=person.deceased,
         gender_identity=person.gender_identity,
         sexual_orientation=person.sexual_orientation,
-        other_names=other_names(context.session, person),
+        other_names=other_names(context, person),
         contact_info=person.contact_info,
         exact_address=person.exact_address,
         identity_notes=person.identity_notes,
@@ -219,7 +221,7 @@ def legal_person(context: SnapshotContext, person: Person, roles: tuple[str, ...
         deceased=person.deceased,
         gender_identity=person.gender_identity if consented else "",
         sexual_orientation=person.sexual_orientation if consented else "",
-        other_names=other_names(context.session, person) if consented else (),
+        other_names=other_names(context, person) if consented else (),
     )
 
 
@@ -251,8 +253,8 @@ def public_person(
     )
 
 
-def other_names(session: Session, person: Person) -> tuple[str, ...]:
-    names = (name.text for name in names_of(session, person.id))
+def other_names(context: SnapshotContext, person: Person) -> tuple[str, ...]:
+    names = known_names(context, person.id)
     return tuple(name for name in names if name and name != person.real_name)
 
 

@@ -18,7 +18,7 @@ from tracker.domain.disclosure import (
     widen_date,
 )
 from tracker.domain.errors import InvalidInput
-from tracker.models import Citation, Incident, Involvement, Person, Source
+from tracker.models import Citation, Incident, Involvement, Organisation, Person, Place, Source
 from tracker.models.base import TimestampedRecord
 from tracker.reporting.model import GradedCitation, ReportHeader, Timeline, TimelineEvent
 from tracker.reporting.other_names import other_names
@@ -27,14 +27,14 @@ from tracker.reporting.snapshot_context import (
     SnapshotContext,
     consents_to,
     place_label,
+    read_ahead_chains,
+    read_ahead_people,
     viewer_may_see,
 )
 from tracker.reporting.snapshot_people import involvement_line, name_rule, only_perpetrator_type
 from tracker.services.incident_queries import IncidentFilters, count_incidents, list_incidents
-from tracker.services.records import live
+from tracker.services.records import id_chunks, live
 
-# SQLite accepts a few thousand bound values at most; larger sets are read in chunks.
-_CHUNK = 500
 RecordT = TypeVar("RecordT", bound=TimestampedRecord)
 
 
@@ -83,8 +83,8 @@ def rows_by_ids(
 ) -> list[RecordT]:
     """Live rows whose column is one of the ids, oldest first within each chunk."""
     rows: list[RecordT] = []
-    for start in range(0, len(ids), _CHUNK):
-        chosen = live(select(model), model).where(column.in_(ids[start : start + _CHUNK]))
+    for chunk in id_chunks(ids):
+        chosen = live(select(model), model).where(column.in_(chunk))
         rows.extend(session.execute(chosen.order_by(col(model.created_at))).scalars())
     return rows
 
@@ -135,8 +135,20 @@ def perpetrator_types(involvements: Iterable[Involvement]) -> dict[uuid.UUID, st
 # --- the redactor every free text of the snapshot goes through --------------------------------
 
 
+def read_ahead(context: SnapshotContext, facts: IncidentFacts) -> None:
+    """What the whitelisting will ask about each record, read in a few queries up front."""
+    read_ahead_people(context, facts.persons)
+    places = [incident.place_id for incident in facts.incidents if incident.place_id]
+    read_ahead_chains(context, Place, places)
+    involvements = [row for rows in facts.involvements.values() for row in rows]
+    organisations = {row.organisation_id for row in involvements if row.organisation_id}
+    organisations |= {row.unit_organisation_id for row in involvements if row.unit_organisation_id}
+    read_ahead_chains(context, Organisation, organisations)
+
+
 def with_redactor(context: SnapshotContext, facts: IncidentFacts) -> SnapshotContext:
     """The context with a redactor for every person the snapshot knows of."""
+    read_ahead(context, facts)
     if context.level is DisclosureLevel.INTERNAL:
         return context
     rules: list[NameRule] = []

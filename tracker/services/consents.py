@@ -1,6 +1,7 @@
 """Consent: dated, withdrawable decisions per person and scope; the latest wins, none refuses."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlmodel import Session, col
 from tracker.domain.errors import InvalidInput
 from tracker.models import Consent, Person
 from tracker.models.base import utc_now
-from tracker.services.records import create_record, live, require_live
+from tracker.services.records import create_record, id_chunks, live, require_live
 from tracker.services.vocabularies import require_code
 
 REFUSED = "refused"
@@ -64,6 +65,19 @@ def consents_of(session: Session, person_id: uuid.UUID) -> list[Consent]:
     statement = live(select(Consent), Consent).where(col(Consent.person_id) == person_id)
     ordered = statement.order_by(col(Consent.decided_on).desc(), col(Consent.created_at).desc())
     return list(session.execute(ordered).scalars())
+
+
+def consents_of_people(
+    session: Session, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Consent]]:
+    """consents_of for many people in a few queries: each person's decisions, latest first."""
+    found: dict[uuid.UUID, list[Consent]] = {person_id: [] for person_id in person_ids}
+    for chunk in id_chunks(person_ids):
+        statement = live(select(Consent), Consent).where(col(Consent.person_id).in_(chunk))
+        ordered = statement.order_by(col(Consent.decided_on).desc(), col(Consent.created_at).desc())
+        for consent in session.execute(ordered).scalars():
+            found[consent.person_id].append(consent)
+    return found
 
 
 def current_consent(session: Session, person_id: uuid.UUID, scope: str) -> str:

@@ -1,7 +1,7 @@
 """Persons: pseudonym codes, names in several scripts, and finding duplicates."""
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from tracker.services.consents import may_record_sensitive
 from tracker.services.records import (
     create_record,
     get_record,
+    id_chunks,
     list_records,
     live,
     restore_record,
@@ -227,6 +228,18 @@ def names_of(session: Session, person_id: uuid.UUID) -> list[PersonName]:
     """A person's live names, oldest first."""
     statement = live(select(PersonName), PersonName).where(col(PersonName.person_id) == person_id)
     return list(session.execute(statement.order_by(col(PersonName.created_at))).scalars())
+
+
+def names_of_people(
+    session: Session, person_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PersonName]]:
+    """names_of for many people in a few queries."""
+    found: dict[uuid.UUID, list[PersonName]] = {person_id: [] for person_id in person_ids}
+    for chunk in id_chunks(person_ids):
+        statement = live(select(PersonName), PersonName).where(col(PersonName.person_id).in_(chunk))
+        for name in session.execute(statement.order_by(col(PersonName.created_at))).scalars():
+            found[name.person_id].append(name)
+    return found
 
 
 def remove_person_name(

@@ -4,7 +4,7 @@ Services flush but never commit: the caller's unit of work commits once, or roll
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select, update
@@ -18,6 +18,16 @@ from tracker.services.audit import add_audit_entry, diff_values, json_safe, reco
 
 RecordT = TypeVar("RecordT", bound=TimestampedRecord)
 MAX_TEXT_LENGTH = 200_000
+
+
+# SQLite accepts a few thousand bound values at most; larger IN lists are read in chunks.
+IN_CHUNK = 500
+
+
+def id_chunks(ids: Sequence[uuid.UUID], size: int = IN_CHUNK) -> Iterator[Sequence[uuid.UUID]]:
+    """ids in slices small enough for one IN (...) on every engine."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def table_name_of(model: type[TimestampedRecord]) -> str:

@@ -75,6 +75,23 @@ def may_view(
     return not users or viewer.user_id in users
 
 
+def restrictions_by_record(session: Session) -> dict[tuple[str, uuid.UUID], frozenset[uuid.UUID]]:
+    """Every live restriction: (table name, record id) to the users it is open to.
+
+    Restrictions are few (a handful of sensitive records), so a report reads them all at once
+    instead of asking about each record it prints.
+    """
+    statement = select(
+        col(RecordRestriction.table_name),
+        col(RecordRestriction.record_id),
+        col(RecordRestriction.user_id),
+    ).where(col(RecordRestriction.deleted_at).is_(None))
+    users: dict[tuple[str, uuid.UUID], set[uuid.UUID]] = {}
+    for table_name, record_id, user_id in session.execute(statement):
+        users.setdefault((table_name, record_id), set()).add(user_id)
+    return {key: frozenset(value) for key, value in users.items()}
+
+
 def restricted_to(
     session: Session, model: type[TimestampedRecord], record_id: uuid.UUID
 ) -> frozenset[uuid.UUID]:

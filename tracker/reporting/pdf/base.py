@@ -6,10 +6,10 @@ same header and story give byte-identical files whose SHA-256 can be recorded.
 """
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -20,12 +20,11 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepTogether,
     PageTemplate,
     Paragraph,
-    TableStyle,
 )
 from reportlab.platypus.flowables import Flowable as _FlowableBase
-from reportlab.platypus.tableofcontents import TableOfContents
 
 from tracker.domain.disclosure import reveals_identities
 from tracker.reporting.labels import label_or_english
@@ -51,9 +50,45 @@ class OutlineEntry:
     title: str  # plain text, already printable
     level: int  # 0 section, 1 subsection, 2 item
     in_contents: bool
+    key: str = ""  # the bookmark's name, given when the document is numbered
 
 
-class Heading(Paragraph):  # type: ignore[misc]
+FRAME_HEIGHT = PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN
+# A heading or label needs this much room below it, or it starts the next page: three lines
+# of body text, or a table's header row and first row.
+ROOM_BELOW = 40
+
+
+class StaysWithNext(Paragraph):  # type: ignore[misc]
+    """A Paragraph never left alone at the foot of a page: with less than ROOM_BELOW under
+    it, it moves to the next page. (ReportLab's keepWithNext does this by laying the pair
+    out twice, which costs a fifth of a long dossier's time.)"""
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        width, height = super().wrap(available_width, available_height)
+        if self.too_low(height, available_height):
+            return width, available_height + 1  # does not fit: the frame asks split()
+        return width, height
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        height = super().wrap(available_width, available_height)[1]
+        if self.too_low(height, available_height):
+            return []  # the whole paragraph moves to the next page
+        parts: list[Any] = super().split(available_width, available_height)
+        return parts
+
+    @staticmethod
+    def too_low(height: float, available_height: float) -> bool:
+        at_top = available_height >= FRAME_HEIGHT - ROOM_BELOW
+        return not at_top and height + ROOM_BELOW > available_height
+
+
+def label(text: str) -> StaysWithNext:
+    """A small bold label ("Sources", "Custody log") kept with what follows it."""
+    return StaysWithNext(paragraph_text(text), stylesheet()["label"])
+
+
+class Heading(StaysWithNext):
     """A heading Paragraph the document template registers in the outline and contents."""
 
     tracker_outline: OutlineEntry | None = None
@@ -81,52 +116,41 @@ def shorten(text: str, limit: int = ENTRY_LENGTH) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-def contents() -> TableOfContents:
-    """The table of contents, filled from the headings on the second pass."""
-    styles = stylesheet()
-    toc = TableOfContents(
-        levelStyles=[styles["toc0"], styles["toc1"], styles["toc2"]],
-        dotsMinLevel=0,
-        rightColumnWidth=40,
-        tableStyle=TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), SANS),  # Table's default would be Helvetica
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        ),
-    )
-    return toc
+# --- page numbers known only at the end, printed in one pass ----------------------------------
+#
+# "Page X of Y" and the contents' page numbers are not known while the pages are laid out.
+# Instead of laying the document out again (multiBuild), each such number is a PDF form
+# (XObject) placed on the page by name and drawn once, at the end, when the numbers are known.
 
 
-class PageTotal(_FlowableBase):  # type: ignore[misc]
-    """Zero-size marker that keeps multiBuild going until the page total is known and stable.
+def page_number_form(page: int) -> str:
+    return f"tracker-page-{page}"
 
-    "Page X of Y" needs Y before the last page is laid out: each pass reports its page count,
-    and the next pass prints it; the build ends when two passes agree.
-    """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.previous: int | None = None
-        self.current: int | None = None
+def contents_number_form(key: str) -> str:
+    return f"tracker-contents-{key}"
 
-    def isIndexing(self) -> int:  # noqa: N802 (ReportLab's hook name)
-        return 1
 
-    def isSatisfied(self) -> bool:  # noqa: N802
-        return self.previous is not None and self.previous == self.current
+def place_form(canvas: Canvas, name: str, right: float, baseline: float) -> None:
+    """Place the named form so that its right-aligned text ends at right on baseline."""
+    canvas.saveState()
+    canvas.translate(right, baseline)
+    canvas.doForm(name)
+    canvas.restoreState()
 
-    def beforeBuild(self) -> None:  # noqa: N802
-        self.previous, self.current = self.current, None
 
-    def afterBuild(self) -> None:  # noqa: N802
-        return None
+def define_right_aligned_form(canvas: Canvas, name: str, text: str, font: str, size: float,
+                              colour: Any) -> None:  # fmt: skip
+    """A form holding text that ends at its origin (placed by place_form)."""
+    canvas.beginForm(name, lowerx=-PAGE_WIDTH, lowery=-size, upperx=size, uppery=2 * size)
+    canvas.setFont(font, size)
+    canvas.setFillColor(colour)
+    canvas.drawRightString(0, 0, text)
+    canvas.endForm()
 
-    def notify(self, kind: str, stuff: Any) -> None:
-        if kind == "pageTotal":
-            self.current = stuff
+
+class Contents(_FlowableBase):  # type: ignore[misc]
+    """Where the table of contents goes; render_document puts its lines here."""
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return (0, 0)
@@ -135,14 +159,82 @@ class PageTotal(_FlowableBase):  # type: ignore[misc]
         return None
 
 
+def contents() -> Contents:
+    """The table of contents: one line per heading, its page number filled in at the end."""
+    return Contents()
+
+
+CONTENTS_NUMBER_WIDTH = 40
+
+
+class ContentsLine(Paragraph):  # type: ignore[misc]
+    """A heading's title, and its page number (a form) at the right edge of its last line."""
+
+    def __init__(self, entry: OutlineEntry) -> None:
+        style = stylesheet()[f"toc{min(entry.level, 2)}"]
+        super().__init__(paragraph_text(entry.title), style)
+        self.tracker_key = entry.key
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        return []  # at most two lines (titles are shortened): moves to the next page whole
+
+    def draw(self) -> None:
+        super().draw()
+        lines = len(getattr(self.blPara, "lines", ())) or 1
+        font_size = self.style.fontSize
+        baseline = self.height - font_size - (lines - 1) * self.style.leading
+        right = self.width
+        place_form(self.canv, contents_number_form(self.tracker_key), right, baseline)
+
+
+def contents_lines(entries: Sequence[OutlineEntry]) -> list[Flowable]:
+    return [ContentsLine(entry) for entry in entries if entry.in_contents]
+
+
+def numbered_story(story: Sequence[Flowable]) -> tuple[list[Flowable], list[OutlineEntry]]:
+    """The story with each heading's bookmark key set and the contents lines put in place."""
+    entries: list[OutlineEntry] = []
+    for flowable in walk(story):
+        entry = getattr(flowable, "tracker_outline", None)
+        if isinstance(entry, OutlineEntry):
+            entry = replace(entry, key=f"section-{len(entries) + 1}")
+            flowable.tracker_outline = entry
+            entries.append(entry)
+    numbered: list[Flowable] = []
+    for flowable in story:
+        if isinstance(flowable, Contents):
+            numbered.extend(contents_lines(entries))
+        else:
+            numbered.append(flowable)
+    return numbered, entries
+
+
+def walk(story: Sequence[Flowable]) -> Iterator[Flowable]:
+    """Every flowable of the story in reading order, KeepTogether groups opened."""
+    for flowable in story:
+        if isinstance(flowable, KeepTogether):
+            yield from walk(flowable._content)
+        else:
+            yield flowable
+
+
 class DatedCanvas(Canvas):  # type: ignore[misc]
-    """A canvas whose PDF creation and modification dates are the report's generated_at."""
+    """A canvas whose PDF creation and modification dates are the report's generated_at, and
+    which draws the late page numbers' forms just before it saves."""
 
     def __init__(self, *args: Any, generated_at: datetime, **kwargs: Any) -> None:
         kwargs["invariant"] = 1
         super().__init__(*args, **kwargs)
         stamp = pdf_date(generated_at)
         self.setDateFormatter(lambda *_: stamp)
+        self.before_save: Callable[[Canvas], None] | None = None
+
+    def save(self) -> None:
+        if len(self._code):
+            self.showPage()
+        if self.before_save is not None:
+            self.before_save(self)
+        super().save()
 
 
 def pdf_date(moment: datetime) -> str:
@@ -154,7 +246,7 @@ def pdf_date(moment: datetime) -> str:
 class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
     """A4 template with one frame; registers headings as bookmarks and contents entries."""
 
-    def __init__(self, output: io.BytesIO, header: ReportHeader, page_total: PageTotal) -> None:
+    def __init__(self, output: io.BytesIO, header: ReportHeader) -> None:
         super().__init__(
             output,
             pagesize=A4,
@@ -168,8 +260,8 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
             **document_metadata(header),
         )
         self.report_header = header
-        self.page_total = page_total
-        self.heading_count = 0
+        self.heading_pages: dict[str, int] = {}
+        self.last_page = 0
         # No side padding: tables and charts are FRAME_WIDTH wide and end at the rule above
         # them; ReportLab's default 6 pt would push them 6 pt past the right margin.
         frame = Frame(LEFT_MARGIN, BOTTOM_MARGIN, FRAME_WIDTH, self.height, id="body",
@@ -177,11 +269,8 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self.draw_furniture)])
 
     def beforeDocument(self) -> None:  # noqa: N802 (ReportLab's hook names)
-        self.heading_count = 0
         self.canv.showOutline()
-
-    def afterPage(self) -> None:  # noqa: N802
-        self.notify("pageTotal", self.page)
+        self.canv.before_save = self.define_late_numbers
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802
         entry = getattr(flowable, "tracker_outline", None)
@@ -189,18 +278,30 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
             self.register_heading(entry)
 
     def register_heading(self, entry: OutlineEntry) -> None:
-        self.heading_count += 1
-        key = f"section-{self.heading_count}"
-        self.canv.bookmarkPage(key)
-        self.canv.addOutlineEntry(entry.title, key, level=entry.level, closed=entry.level > 0)
-        if entry.in_contents:
-            self.notify("TOCEntry", (entry.level, paragraph_text(entry.title), self.page, key))
+        self.canv.bookmarkPage(entry.key)
+        self.canv.addOutlineEntry(entry.title, entry.key, level=entry.level, closed=entry.level > 0)
+        self.heading_pages.setdefault(entry.key, self.page)
 
     def draw_furniture(self, canvas: Canvas, document: BaseDocTemplate) -> None:
         draw_marking(canvas, self.report_header.classification)
-        total = self.page_total.previous
-        number = page_number_text(self.report_header.language, canvas.getPageNumber(), total)
-        draw_footer(canvas, self.report_header.subject, number)
+        page = canvas.getPageNumber()
+        self.last_page = max(self.last_page, page)
+        draw_footer(canvas, self.report_header.subject, page_number_form(page))
+
+    def define_late_numbers(self, canvas: Canvas) -> None:
+        """Now that every page is laid out: "Page X of Y" for each page, contents numbers."""
+        language = self.report_header.language
+        for page in range(1, self.last_page + 1):
+            text = page_number_text(language, page, self.last_page)
+            define_right_aligned_form(canvas, page_number_form(page), text, SANS, 8, MUTED)
+        styles = stylesheet()
+        for entry in self.contents_entries:
+            style = styles[f"toc{min(entry.level, 2)}"]
+            page_text = str(self.heading_pages.get(entry.key, "—"))
+            define_right_aligned_form(canvas, contents_number_form(entry.key), page_text,
+                                      style.fontName, style.fontSize, style.textColor)  # fmt: skip
+
+    contents_entries: Sequence[OutlineEntry] = ()
 
 
 def document_metadata(header: ReportHeader) -> dict[str, str]:
@@ -234,27 +335,33 @@ def fit_line(text: str, font_name: str, size: float, width: float) -> str:
 
 def draw_marking(canvas: Canvas, marking: str) -> None:
     """The classification marking, centred above a rule at the top of the page."""
-    text = " ".join(printable_text(marking).split())
-    size = fitted_font_size(text, SANS_BOLD, 9.5, FRAME_WIDTH)
+    line, size = fitted_marking(marking)
     top = PAGE_HEIGHT - 13 * mm
     canvas.saveState()
     canvas.setFont(SANS_BOLD, size)
     canvas.setFillColor(MARKING_RED)
-    canvas.drawCentredString(PAGE_WIDTH / 2, top, fit_line(text, SANS_BOLD, size, FRAME_WIDTH))
+    canvas.drawCentredString(PAGE_WIDTH / 2, top, line)
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
     canvas.line(LEFT_MARGIN, top - 3 * mm, PAGE_WIDTH - RIGHT_MARGIN, top - 3 * mm)
     canvas.restoreState()
 
 
-def page_number_text(language: str, page: int, total: int | None) -> str:
-    """ "Page X of Y" in the report's language; "?" for Y before the first pass has counted."""
-    words = label_or_english("page_of", language)
-    return words.format(page=page, total=total if total is not None else "?")
+@lru_cache(maxsize=64)
+def fitted_marking(marking: str) -> tuple[str, float]:
+    """The marking on one line and its font size: worked out once, not on every page."""
+    text = " ".join(printable_text(marking).split())
+    size = fitted_font_size(text, SANS_BOLD, 9.5, FRAME_WIDTH)
+    return fit_line(text, SANS_BOLD, size, FRAME_WIDTH), size
 
 
-def draw_footer(canvas: Canvas, subject: str, number: str) -> None:
-    """The subject on the left and the page number ("Page X of Y") on the right, below a rule."""
+def page_number_text(language: str, page: int, total: int) -> str:
+    """ "Page X of Y" in the report's language."""
+    return label_or_english("page_of", language).format(page=page, total=total)
+
+
+def draw_footer(canvas: Canvas, subject: str, number_form: str) -> None:
+    """The subject on the left and the page number ("Page X of Y", a form) on the right."""
     baseline = 11 * mm
     canvas.saveState()
     canvas.setStrokeColor(RULE)
@@ -262,19 +369,25 @@ def draw_footer(canvas: Canvas, subject: str, number: str) -> None:
     canvas.line(LEFT_MARGIN, baseline + 4 * mm, PAGE_WIDTH - RIGHT_MARGIN, baseline + 4 * mm)
     canvas.setFont(SANS, 8)
     canvas.setFillColor(MUTED)
-    canvas.drawString(LEFT_MARGIN, baseline, fit_line(subject, SANS, 8, FRAME_WIDTH * 0.7))
-    canvas.drawRightString(PAGE_WIDTH - RIGHT_MARGIN, baseline, number)
+    canvas.drawString(LEFT_MARGIN, baseline, fitted_subject(subject))
     canvas.restoreState()
+    place_form(canvas, number_form, PAGE_WIDTH - RIGHT_MARGIN, baseline)
+
+
+@lru_cache(maxsize=64)
+def fitted_subject(subject: str) -> str:
+    return fit_line(subject, SANS, 8, FRAME_WIDTH * 0.7)
 
 
 def render_document(header: ReportHeader, story: Sequence[Flowable]) -> bytes:
     """The PDF bytes of story under header's marking; same input, same bytes."""
     register_fonts()
     output = io.BytesIO()
-    page_total = PageTotal()
-    document = ReportDocument(output, header, page_total)
+    numbered, entries = numbered_story(story)
+    document = ReportDocument(output, header)
+    document.contents_entries = entries
     canvasmaker = partial(DatedCanvas, generated_at=header.generated_at)
-    document.multiBuild([page_total, *story], canvasmaker=canvasmaker)
+    document.build(numbered, canvasmaker=canvasmaker)
     return output.getvalue()
 
 
@@ -298,7 +411,7 @@ def cover(header: ReportHeader, fields: Sequence[tuple[str, str]] = ()) -> list[
         Paragraph(paragraph_text(header.subject), styles["subtitle"]),
         Paragraph(paragraph_text(header.classification), styles["marking"]),
     ]
-    for label, value in [*fields, *standard]:
-        story.append(Paragraph(paragraph_text(label), styles["label"]))
+    for name, value in [*fields, *standard]:
+        story.append(label(name))
         story.extend(paragraphs(value or "—", styles["cover_value"]))
     return story

@@ -21,6 +21,7 @@ from tracker.reporting.pdf.base import (
     cover,
     generated_at_label,
     heading,
+    label,
     render_document,
 )
 from tracker.reporting.pdf.markup import paragraph_text, paragraphs
@@ -217,7 +218,7 @@ def evidence_item(item: EvidenceEntry) -> list[Flowable]:
     story: list[Flowable] = [
         heading(item.title or item.file_name or "Untitled item", 1),
         fields_table(evidence_fields(item), mono_labels=["SHA-256"]),
-        Paragraph("Custody log", stylesheet()["label"]),
+        label("Custody log"),
     ]
     if not item.custody:
         return [*story, note("No custody entries recorded.")]

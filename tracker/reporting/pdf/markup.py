@@ -18,7 +18,6 @@ Decisions, so a reader knows what a printed page promises:
 
 import re
 import unicodedata
-from functools import cache
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
@@ -37,10 +36,20 @@ def printable_text(text: str) -> str:
     For places that take plain strings rather than markup: canvas strings, the outline,
     metadata. Paragraphs use paragraph_text.
     """
-    return "".join(_printable_character(character) for character in _NEWLINES.sub("\n", text))
+    return _NEWLINES.sub("\n", text).translate(_PRINTABLE)
 
 
-@cache
+class _PrintableTable(dict[int, str]):
+    """str.translate's table, filled as characters are first met (C speed after that); at
+    most the 65,536 characters of the basic plane are kept."""
+
+    def __missing__(self, code_point: int) -> str:
+        replacement = _printable_character(chr(code_point))
+        if code_point <= 0xFFFF:
+            self[code_point] = replacement
+        return replacement
+
+
 def _printable_character(character: str) -> str:
     if character in "\n\t":
         return character
@@ -54,6 +63,9 @@ def _printable_character(character: str) -> str:
     if category == "Cf":
         return ""
     return REPLACEMENT_CHARACTER
+
+
+_PRINTABLE = _PrintableTable()
 
 
 def paragraph_text(text: str) -> str:

@@ -39,7 +39,6 @@ def _heading_styles() -> list[ParagraphStyle]:
         _style("subtitle", fontSize=13, leading=17, textColor=MUTED, spaceAfter=14),
         _style(
             "h1",
-            keepWithNext=1,
             fontName=SANS_BOLD,
             fontSize=15,
             leading=19,
@@ -49,7 +48,6 @@ def _heading_styles() -> list[ParagraphStyle]:
         ),
         _style(
             "h2",
-            keepWithNext=1,
             fontName=SANS_BOLD,
             fontSize=12,
             leading=15,
@@ -59,7 +57,6 @@ def _heading_styles() -> list[ParagraphStyle]:
         ),
         _style(
             "h3",
-            keepWithNext=1,
             fontName=SANS_BOLD,
             fontSize=10.5,
             leading=13.5,
@@ -113,7 +110,6 @@ def _text_styles() -> list[ParagraphStyle]:
             leading=12.5,
             textColor=MUTED,
             spaceBefore=4,
-            keepWithNext=1,
         ),
         _style("cover_value", fontSize=10.5, leading=14),
     ]

@@ -1,41 +1,106 @@
-"""Tables of plain strings: every cell escaped, the header row repeated on each page."""
+"""Tables of plain strings: every cell made printable, the header row repeated on each page.
+
+A short cell is drawn as plain lines of text (broken to the column's width here, long words
+broken between characters), which costs a fraction of a Paragraph: a dossier holds thousands
+of cells. Plain strings are never read as markup, so "<b>" prints as those characters. A long
+cell (over LONG_CELL characters) becomes a Paragraph, which can continue on the next page.
+"""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from tracker.reporting.pdf.base import FRAME_WIDTH
-from tracker.reporting.pdf.fonts import SANS
-from tracker.reporting.pdf.markup import paragraph_text
+from tracker.reporting.pdf.markup import paragraph_text, printable_text
 from tracker.reporting.pdf.styles import HEADER_FILL, RULE, stylesheet
 
+SIDE_PADDING = 4
+# Above this many characters a cell is a Paragraph, so a very tall row can split across pages.
+LONG_CELL = 600
+
 GRID_STYLE = [
-    ("FONTNAME", (0, 0), (-1, -1), SANS),  # Table's default would be Helvetica
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
     ("LINEABOVE", (0, 0), (-1, 0), 0.8, RULE),
     ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("LEFTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
+    ("RIGHTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
     ("TOPPADDING", (0, 0), (-1, -1), 3),
     ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
 ]
 
 FIELDS_STYLE = [
-    ("FONTNAME", (0, 0), (-1, -1), SANS),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("LEFTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
+    ("RIGHTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
     ("TOPPADDING", (0, 0), (-1, -1), 2),
     ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
 ]
+
+
+@dataclass(frozen=True)
+class CellFont:
+    """The font of a block of cells: the named style's face, size, leading and colour."""
+
+    style: ParagraphStyle
+
+    def command(self, start: tuple[int, int], stop: tuple[int, int]) -> list[tuple[object, ...]]:
+        style = self.style
+        return [
+            ("FONT", start, stop, style.fontName, style.fontSize, style.leading),
+            ("TEXTCOLOR", start, stop, style.textColor),
+        ]
+
+
+def cell_font(name: str) -> CellFont:
+    return CellFont(stylesheet()[name])
 
 
 def column_widths(weights: Sequence[float], width: float = FRAME_WIDTH) -> list[float]:
     """Widths proportional to weights that together fill width exactly."""
     total = sum(weights)
     return [width * weight / total for weight in weights]
+
+
+def wrapped_lines(text: str, font_name: str, font_size: float, width: float) -> list[str]:
+    """text broken into lines no wider than width: at spaces, and inside words too long."""
+    if "\n" not in text and stringWidth(text, font_name, font_size) <= width:
+        return [text]
+    lines: list[str] = []
+    for line in simpleSplit(text, font_name, font_size, width):
+        while stringWidth(line, font_name, font_size) > width:
+            cut = longest_fitting_prefix(line, font_name, font_size, width)
+            lines.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        lines.append(line)
+    return lines
+
+
+def longest_fitting_prefix(text: str, font_name: str, font_size: float, width: float) -> int:
+    """The length of text's longest prefix that fits in width; at least one character."""
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if stringWidth(text[:middle], font_name, font_size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def cell(text: str, font: CellFont, column_width: float) -> str | Paragraph:
+    """One cell: printable lines of plain text, or a Paragraph when the text is long."""
+    printable = printable_text(text).strip()
+    if len(printable) > LONG_CELL:
+        return Paragraph(paragraph_text(printable), font.style)
+    inner = column_width - 2 * SIDE_PADDING
+    style = font.style
+    return "\n".join(wrapped_lines(printable, style.fontName, style.fontSize, inner))
 
 
 def table(
@@ -47,25 +112,30 @@ def table(
     width: float = FRAME_WIDTH,
 ) -> Table:
     """A table of plain strings fitting width; rows may split across pages (a long cell)."""
-    styles = stylesheet()
-    header_row = [Paragraph(paragraph_text(text), styles["cell_header"]) for text in header]
+    widths = column_widths(weights, width)
+    header_font, body_font, mono_font = (cell_font(name) for name in
+                                         ("cell_header", "cell", "cell_mono"))  # fmt: skip
+
+    def font_of(index: int) -> CellFont:
+        return mono_font if index in mono_columns else body_font
+
+    header_row = [cell(text, header_font, widths[index]) for index, text in enumerate(header)]
     body = [
-        [
-            Paragraph(
-                paragraph_text(text), styles["cell_mono" if index in mono_columns else "cell"]
-            )
-            for index, text in enumerate(row)
-        ]
+        [cell(text, font_of(index), widths[index]) for index, text in enumerate(row)]
         for row in rows
     ]
+    style = [*GRID_STYLE, *header_font.command((0, 0), (-1, 0))]
+    style += body_font.command((0, 1), (-1, -1))
+    for index in mono_columns:
+        style += mono_font.command((index, 1), (index, -1))
     # splitInRow lets one very tall row (a 60,000-character cell) continue on the next page
     # instead of raising LayoutError.
     return Table(
         [header_row, *body],
-        colWidths=column_widths(weights, width),
+        colWidths=widths,
         repeatRows=1,
         splitInRow=1,
-        style=TableStyle(GRID_STYLE),
+        style=TableStyle(style),
         hAlign="LEFT",
     )
 
@@ -77,20 +147,21 @@ def fields_table(
     width: float = FRAME_WIDTH,
 ) -> Table:
     """Label/value lines as a two-column table without a header row."""
-    styles = stylesheet()
-    rows = [
-        [
-            Paragraph(paragraph_text(label), styles["cell_header"]),
-            Paragraph(
-                paragraph_text(value), styles["cell_mono" if label in mono_labels else "cell"]
-            ),
-        ]
-        for label, value in pairs
-    ]
+    label_width, value_width = column_widths([1, 3], width)
+    label_font, value_font, mono_font = (cell_font(name) for name in
+                                         ("cell_header", "cell", "cell_mono"))  # fmt: skip
+    rows = []
+    style = [*FIELDS_STYLE, *label_font.command((0, 0), (0, -1))]
+    style += value_font.command((1, 0), (1, -1))
+    for number, (label, value) in enumerate(pairs):
+        font = mono_font if label in mono_labels else value_font
+        rows.append([cell(label, label_font, label_width), cell(value, font, value_width)])
+        if font is mono_font:
+            style += mono_font.command((1, number), (1, number))
     return Table(
         rows,
-        colWidths=column_widths([1, 3], width),
+        colWidths=[label_width, value_width],
         splitInRow=1,
-        style=TableStyle(FIELDS_STYLE),
+        style=TableStyle(style),
         hAlign="LEFT",
     )

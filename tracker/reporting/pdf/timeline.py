@@ -3,7 +3,7 @@
 from reportlab.platypus import Flowable, Paragraph
 
 from tracker.reporting.model import GradedCitation, InvolvementLine, Timeline, TimelineEvent
-from tracker.reporting.pdf.base import cover, heading, render_document
+from tracker.reporting.pdf.base import cover, heading, label, render_document
 from tracker.reporting.pdf.markup import paragraph_text, paragraphs
 from tracker.reporting.pdf.styles import stylesheet
 
@@ -59,10 +59,10 @@ def event_flowables(event: TimelineEvent, level: int) -> list[Flowable]:
     story: list[Flowable] = [heading(event_title(event), level), event_facts(event)]
     story += paragraphs(event.summary, styles["body"])
     if event.involvements:
-        story.append(Paragraph("Involved", styles["label"]))
+        story.append(label("Involved"))
         story += [involvement_line(involvement) for involvement in event.involvements]
     if event.citations:
-        story.append(Paragraph("Sources", styles["label"]))
+        story.append(label("Sources"))
         story += [citation_line(citation) for citation in event.citations]
     return story
 
