@@ -346,16 +346,81 @@ def import_csv_command(source: Path, mapping: Path, dry_run: bool) -> None:
 @click.command("check")
 @guarded
 def check_command() -> None:
-    """Check integrity: orphans, invalid dates, unknown vocabulary codes, broken links."""
-    from tracker.services.integrity import check_integrity
+    """Check integrity: orphans, invalid dates, unknown codes, broken links, the audit chain."""
+    from tracker.services.integrity import integrity_report
 
     with cli_transaction() as session:
-        problems = check_integrity(session)
+        report = integrity_report(session)
+    problems = report.problems
     for problem in problems:
         click.echo(str(problem))
     if problems:
         fail(f"{len(problems)} integrity problem(s) found")
     click.echo("No integrity problems found.")
+    click.echo(f"Audit {report.audit_chain.summary()}.")
+
+
+# --- the audit log's hash chain ------------------------------------------------------------
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Verify and export the tamper-evident audit log (docs/security.md)."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--file",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Verify an exported audit log instead, without the database.",
+)
+@click.option(
+    "--expect-head",
+    metavar="SEQUENCE:HASH",
+    help="The head written down earlier: also finds entries cut from the end.",
+)
+@guarded
+def audit_verify_command(source: Path | None, expect_head: str | None) -> None:
+    """Verify the audit log's hash chain; exit 1 naming the first broken entry."""
+    from tracker.domain.audit_chain import ChainHead
+    from tracker.services.audit_chain import verify_audit_file, verify_audit_log
+
+    expected = None if expect_head is None else ChainHead.parse(expect_head)
+    if source is not None:
+        report = verify_audit_file(source, expect_head=expected)
+    else:
+        with cli_reading() as session:
+            report = verify_audit_log(session, expect_head=expected)
+    if not report.intact:
+        fail(report.summary())
+    click.echo(report.summary())
+
+
+@audit_group.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@guarded
+def audit_export_command(output: Path) -> None:
+    """Export the audit log as JSON Lines, to keep elsewhere and verify offline."""
+    from tracker.services.audit_chain import export_audit_log_to
+
+    with cli_transaction() as session:
+        summary = export_audit_log_to(session, output, exported_at=datetime.now(UTC))
+    click.echo(f"Exported {summary.entries} audit entries to {output}; head {summary.head}.")
+
+
+@contextmanager
+def cli_reading() -> Iterator[Session]:
+    """A session that only reads: on SQLite it takes no write lock, so the app keeps writing."""
+    from tracker.db import engine_from_settings
+
+    require_current_schema(engine_of_app())
+    engine = engine_from_settings(settings_of_app(), for_writing=False)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @click.group("search")
@@ -561,6 +626,182 @@ def report_annual_command(
     make_report(request, output, with_progress=True)
 
 
+# --- evidence files -----------------------------------------------------------------------
+
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """Evidence files: add them with their SHA-256, list them, check them, export one."""
+
+
+def evidence_store() -> Any:
+    from tracker.services.evidence_store import EvidenceStore
+
+    settings = settings_of_app()
+    return EvidenceStore(settings.resolved_evidence_path, max_bytes=settings.evidence_max_bytes)
+
+
+def command_line_handler() -> Any:
+    """Custody's who and from where at the command line: the system user, cli@<host>."""
+    import getpass
+    import socket
+
+    from tracker.services.evidence_files import Handler
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "operator"
+    return Handler(name=user, user_id=None, origin=f"cli@{socket.gethostname()}")
+
+
+@evidence_group.command("add")
+@click.argument("incident", metavar="INCIDENT")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", default="", help="What the file shows.")
+@click.option("--kind", default="", help="photo, video, audio... (default: from the file's type).")
+@click.option("--description", default="", help="Where it came from, what it shows.")
+@guarded
+def evidence_add_command(
+    incident: str, file: Path, title: str, kind: str, description: str
+) -> None:
+    """Store FILE as evidence of INCIDENT (its code or id): type read from the content,
+    SHA-256, custody entry, and for images a copy without metadata."""
+    from tracker.services.evidence_files import FileUpload, add_evidence_file, find_incident_id
+
+    with cli_transaction() as session, file.open("rb") as stream:
+        upload = FileUpload(stream, file.name, title=title, kind=kind, description=description)
+        added = add_evidence_file(
+            session,
+            evidence_store(),
+            incident_id=find_incident_id(session, incident),
+            upload=upload,
+            handler=command_line_handler(),
+        )
+    original, copy = added.original, added.clean_copy
+    click.echo(f"Stored {original.file_name} as evidence {original.id} ({original.media_type}).")
+    click.echo(f"SHA-256 {original.sha256}")
+    if copy is not None:
+        click.echo(f"Copy without metadata {copy.id}: SHA-256 {copy.sha256}")
+
+
+@evidence_group.command("list")
+@click.argument("incident", metavar="INCIDENT")
+@guarded
+def evidence_list_command(incident: str) -> None:
+    """The evidence of INCIDENT (its code or id): id, kind, type, size, SHA-256, file name."""
+    from tracker.services.evidence import list_evidence
+    from tracker.services.evidence_files import find_incident_id
+
+    with cli_transaction() as session:
+        items = list_evidence(session, incident_id=find_incident_id(session, incident))
+    for item in items:
+        copy = "  (copy without metadata)" if item.derivation else ""
+        size = "-" if item.size_bytes is None else str(item.size_bytes)
+        fields = (str(item.id), item.kind, item.media_type or "-", size, item.sha256)
+        click.echo(f"{'  '.join(fields)}  {item.file_name or '(no file)'}{copy}")
+
+
+@evidence_group.command("verify")
+@guarded
+def evidence_verify_command() -> None:
+    """Hash every stored evidence file again and compare it with the SHA-256 taken at intake.
+
+    Each file is reported as OK, CHANGED or MISSING; failures go into the item's custody log.
+    Exit 1 when any file is changed or missing.
+    """
+    from tracker.services.evidence_checks import check_line, record_failed_check, verify_store
+
+    with cli_transaction() as session:
+        report = verify_store(session, evidence_store())
+        for check in report.problems:
+            record_failed_check(session, check, command_line_handler(), during="evidence verify")
+    for check in report.checks:
+        click.echo(check_line(report, check))
+    for name in report.stray_files:
+        click.echo(f"STRAY    {name}  (a stored file no item names: an interrupted upload?)")
+    for name in report.partial_files:
+        click.echo(f"PARTIAL  {name}  (left by an interrupted write; safe to delete)")
+    if report.problems:
+        fail(f"{len(report.problems)} of {len(report.checks)} stored files changed or missing")
+    click.echo(f"All {len(report.checks)} stored files match their SHA-256.")
+
+
+@evidence_group.command("export")
+@click.argument("evidence_id", metavar="EVIDENCE", type=click.UUID)
+@click.option(
+    "--level", default="legal", show_default=True, help="internal, legal, partner or public."
+)
+@output_option
+@guarded
+def evidence_export_command(evidence_id: Any, level: str, output: Path | None) -> None:
+    """Write the file of EVIDENCE (its id) that LEVEL may take into the exports folder: the
+    original at internal and legal levels, an image's copy without metadata at the others."""
+    from tracker.domain.disclosure import parse_level
+    from tracker.reporting.evidence_exports import export_evidence_file
+    from tracker.services.evidence_checks import FileCheckFailed, record_failed_check
+
+    parsed = parse_level(level)
+    try:
+        with cli_transaction() as session:
+            exported = export_evidence_file(
+                session,
+                evidence_store(),
+                evidence_id=evidence_id,
+                level=parsed,
+                output=output,
+                exports_path=settings_of_app().exports_path,
+                handler=command_line_handler(),
+            )
+    except FileCheckFailed as failure:
+        with cli_transaction() as session:
+            check = failure.check_in(session)
+            record_failed_check(session, check, command_line_handler(), during="evidence export")
+        raise
+    click.echo(f"Wrote {exported.path}")
+    click.echo(f"SHA-256 of {exported.path.name}: {exported.evidence.sha256}")
+
+
+# --- consent: the earlier exports a withdrawal cannot reach ----------------------------------
+
+
+@click.group("consent")
+def consent_group() -> None:
+    """Consent decisions and the exports that carried a person's data."""
+
+
+@consent_group.command("exports")
+@click.argument("person", metavar="PERSON")
+@click.option("--level", default=None, help="Only exports at this level (internal ... public).")
+@guarded
+def consent_exports_command(person: str, level: str | None) -> None:
+    """List the earlier exports whose audit entry lists PERSON (a pseudonym code or id), or
+    anyone merged into them, newest first: to recall them after a consent is withdrawn."""
+    from tracker.domain.disclosure import parse_level
+    from tracker.services.export_recall import exports_including, find_person
+
+    wanted = None if level is None else parse_level(level)
+    with cli_reading() as session:
+        found = find_person(session, person)
+        code = found.pseudonym_code
+        exports = exports_including(session, found.id, wanted)
+    if not exports:
+        click.echo(f"No earlier export included {code}.")
+        return
+    click.echo(f"{len(exports)} earlier export(s) included {code}, newest first:")
+    for export in exports:
+        when = export.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+        scope = f"{export.scope_kind} {export.scope_label}".strip()
+        by = export.actor or "command line"
+        click.echo(f"{when}  {export.kind} at the {export.level} level, {scope}, by {by}")
+        for file in export.files:
+            click.echo(f"    {file.name}  SHA-256 {file.sha256}")
+    click.echo(
+        "Recall them from whoever received them (the tracker does not record who that was):"
+        " ask for each file, identified by its SHA-256, to be destroyed or returned."
+    )
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -583,8 +824,11 @@ COMMANDS = (
     export_group,
     import_group,
     check_command,
+    audit_group,
     search_group,
     report_group,
+    evidence_group,
+    consent_group,
     serve_command,
 )
 

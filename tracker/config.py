@@ -31,6 +31,8 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+# Files here are served to anyone who asks; evidence must never be stored below it.
+STATIC_FOLDER = (Path(__file__).parent / "static").resolve()
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class Settings:
     quick_exit_url: str = "https://www.wikipedia.org/"
     # How many reverse proxies sit in front of the app (their X-Forwarded-* headers are trusted).
     proxy_count: int = 0
+    # Folder of stored evidence files; empty means <instance_path>/evidence.
+    evidence_path: str = ""
+    # The largest evidence file accepted, in bytes (100 MB).
+    evidence_max_bytes: int = 100 * 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:
@@ -65,6 +71,13 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.instance_path / 'tracker.db').resolve()}"
+
+    @property
+    def resolved_evidence_path(self) -> Path:
+        """The evidence folder, defaulting to `evidence` in the instance folder."""
+        if self.evidence_path:
+            return Path(self.evidence_path)
+        return self.instance_path / "evidence"
 
     @property
     def secret_key_path(self) -> Path:
@@ -219,6 +232,7 @@ def validate_settings(settings: Settings) -> None:
         "login_attempts_per_client",
         "login_throttle_minutes",
         "min_password_length",
+        "evidence_max_bytes",
         # A threshold of 0 would print every small count in a public report.
         "public_suppression_threshold",
     ):
@@ -226,10 +240,18 @@ def validate_settings(settings: Settings) -> None:
             raise ConfigError(f"{key}: must be at least 1")
     if not settings.quick_exit_url.startswith(("https://", "http://")):
         raise ConfigError("quick_exit_url: must be an http:// or https:// address")
+    check_evidence_path(settings)
     if settings.default_language not in LANGUAGES:
         raise ConfigError(f"default_language: must be one of {', '.join(LANGUAGES)}")
     if settings.log_level.upper() not in LOG_LEVELS:
         raise ConfigError(f"log_level: must be one of {', '.join(LOG_LEVELS)}")
+
+
+def check_evidence_path(settings: Settings) -> None:
+    """Evidence never sits where the web server serves files from (the static folder)."""
+    evidence = settings.resolved_evidence_path.resolve()
+    if evidence.is_relative_to(STATIC_FOLDER):
+        raise ConfigError("evidence_path: must not be inside the web app's static folder")
 
 
 def check_secret(secret: str) -> None:

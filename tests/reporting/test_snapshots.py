@@ -182,6 +182,21 @@ def test_a_withdrawn_consent_hides_the_name_again(
     assert leaks_in(snapshot, (CanaryCase.REAL_NAME, "Zaurbek", "Заурбек")) == []
 
 
+@pytest.mark.parametrize("level", [DisclosureLevel.INTERNAL, DisclosureLevel.LEGAL])
+def test_a_withdrawn_record_sensitive_consent_blanks_gender_and_orientation(
+    session: Session, canary_case: CanaryCase, viewers: dict[str, Viewer], level: DisclosureLevel
+) -> None:
+    grant(session, canary_case.victim_id, "legal_filing")
+    viewer = viewers["admin"] if level is DisclosureLevel.INTERNAL else viewers["lawyer"]
+    before = dossier(session, canary_case.case_id, level, viewer)
+    assert CanaryCase.GENDER in all_text(before)
+    grant(session, canary_case.victim_id, "record_sensitive", status="withdrawn")
+    after = dossier(session, canary_case.case_id, level, viewer)
+    assert leaks_in(after, (CanaryCase.GENDER,)) == []
+    victim = next(person for person in after.persons if "Client" in person.roles)
+    assert victim.gender_identity == victim.sexual_orientation == ""
+
+
 def test_the_legal_level_shows_the_site_unless_it_is_sensitive(
     session: Session, canary_case: CanaryCase, viewers: dict[str, Viewer]
 ) -> None:

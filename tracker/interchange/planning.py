@@ -11,6 +11,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
+from tracker.domain.audit_chain import canonical_uuid, link_after
 from tracker.domain.errors import InvalidInput
 from tracker.interchange.bulk import convert, row_processor
 from tracker.interchange.columns import Reading, column_readers
@@ -30,6 +31,7 @@ from tracker.interchange.validation import (
     path_of,
     read_section,
 )
+from tracker.services.audit import audit_chain_head, lock_audit_log, next_link
 
 
 @dataclass
@@ -66,7 +68,10 @@ def plan_import(session: Session, document: dict[str, Any], *, now: datetime) ->
         plan_section(session, section, dialect, now=now, filled=section.name in filled)
         for section in sections.values()
     ]
-    return [renumber_audit(session, plan) if plan.name == AUDIT_SECTION else plan for plan in plans]
+    return [
+        plan_audit(session, plan, sections[AUDIT_SECTION]) if plan.name == AUDIT_SECTION else plan
+        for plan in plans
+    ]
 
 
 def plan_section(
@@ -189,21 +194,54 @@ def parents_first(section: Section, indices: list[int]) -> list[int]:
     return ordered
 
 
+def plan_audit(session: Session, plan: SectionPlan, section: Section) -> SectionPlan:
+    """Append the new audit entries to the log: numbered after its last entry, and chained.
+
+    The log stays locked to other writers until the import's transaction ends.
+    """
+    lock_audit_log(session)
+    return chain_audit(session, renumber_audit(session, plan), section)
+
+
 def renumber_audit(session: Session, plan: SectionPlan) -> SectionPlan:
-    """Keep imported audit sequence numbers unless they clash; then append after the last."""
+    """Keep imported audit sequence numbers when all come after the last entry (an import into
+    an empty log keeps them); otherwise number them on from the last, in their own order."""
     table = plan.table
     position = plan.keys.index("sequence")
-    sequences = [row[position] for row in plan.new_rows if row[position] is not None]
-    clashes = any(
-        session.execute(select(table.c.id).where(table.c.sequence.in_(chunk))).first()
-        for chunk in chunks(sequences)
-    )
-    if not clashes:
+    sequences = [row[position] for row in plan.new_rows]
+    last = session.execute(select(func.max(table.c.sequence))).scalar() or 0
+    if all(sequence is not None and sequence > last for sequence in sequences):
         return plan
-    start = session.execute(select(func.max(table.c.sequence))).scalar() or 0
     ordered = sorted(plan.new_rows, key=lambda row: (row[position] is None, row[position] or 0))
     plan.new_rows = [
-        (*row[:position], start + number, *row[position + 1 :])
+        (*row[:position], last + number, *row[position + 1 :])
         for number, row in enumerate(ordered, start=1)
     ]
+    return plan
+
+
+def chain_audit(session: Session, plan: SectionPlan, section: Section) -> SectionPlan:
+    """Fill each new entry's previous_hash and entry_hash, in sequence order, after the head.
+
+    Hashes are computed from the file's values (the driver's forms differ by engine), which
+    the database keeps as they are, so the chain verifies when read back.
+    """
+    keys = plan.keys
+    at = {key: keys.index(key) for key in ("id", "sequence", "previous_hash", "entry_hash")}
+    records = dict(zip(section.columns["id"], section.records, strict=True))
+    previous_hash = next_link(audit_chain_head(session))[1]
+    chained = []
+    for row in sorted(plan.new_rows, key=itemgetter(at["sequence"])):
+        record = records[canonical_uuid(str(row[at["id"]]))]
+        values = {
+            **record,
+            "sequence": row[at["sequence"]],
+            "occurred_at": datetime.fromisoformat(record["occurred_at"]),
+        }
+        link, own_hash = link_after(values, previous_hash)
+        filled = list(row)
+        filled[at["previous_hash"]], filled[at["entry_hash"]] = link, own_hash
+        chained.append(tuple(filled))
+        previous_hash = own_hash
+    plan.new_rows = chained
     return plan

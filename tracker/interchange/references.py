@@ -10,7 +10,13 @@ from sqlalchemy import Column, Table, UniqueConstraint, exists, select, tuple_
 from sqlmodel import Session
 
 from tracker.interchange.columns import only
-from tracker.interchange.tables import kind_of, reader_for, section_table, to_json_value
+from tracker.interchange.tables import (
+    AUDIT_SECTION,
+    kind_of,
+    reader_for,
+    section_table,
+    to_json_value,
+)
 from tracker.interchange.validation import Section, chunks, fail_at, path_of
 from tracker.services.integrity import VOCABULARY_COLUMNS, is_known_code
 
@@ -169,13 +175,18 @@ def unique_column_sets(table: Table) -> list[tuple[str, ...]]:
     return sorted(sets)
 
 
+# Unique values an import numbers anew when they clash: audit entries are appended after the
+# log's last entry, so the hash chain stays one line (planning.renumber_audit).
+RENUMBERED_ON_IMPORT = frozenset({(AUDIT_SECTION, ("sequence",))})
+
+
 def check_unique_values(session: Session, section: Section, filled: frozenset[str]) -> None:
     """A unique value (incident code, username...) may not repeat in the file or clash with the
     database under another UUID."""
     for columns in unique_column_sets(section.table):
         keys = list(zip(*(section.columns[column] for column in columns), strict=True))
         owners = key_owners(section, columns, keys)
-        if section.name in filled:
+        if section.name in filled and (section.name, columns) not in RENUMBERED_ON_IMPORT:
             check_unique_in_database(session, section, columns, owners)
 
 

@@ -58,12 +58,16 @@ INSTANCE_ONLY_TABLES = frozenset(
 # Import and export events belong to one instance; they never travel, so round trips hold.
 INSTANCE_AUDIT_TABLE = "interchange"
 # A password hash or a TOTP secret is a credential: it never leaves the instance it was set on.
+# The audit log's hash chain belongs to one instance too (its own entries are in it): imported
+# entries are chained anew after the importing instance's last entry (planning.chain_audit).
 WITHHELD_COLUMNS: dict[str, frozenset[str]] = {
     "user_account": frozenset(
         {"password_hash", "must_change_password", "totp_secret", "totp_last_step"}
     ),
+    AUDIT_SECTION: frozenset({"previous_hash", "entry_hash"}),
 }
-# What withheld columns become on import: imported users must set a password first.
+# What withheld columns become on import: imported users must set a password first; the audit
+# chain's placeholders are replaced by planning.chain_audit (left empty, the database refuses).
 IMPORT_DEFAULTS: dict[str, dict[str, Any]] = {
     "user_account": {
         "password_hash": "",
@@ -71,6 +75,7 @@ IMPORT_DEFAULTS: dict[str, dict[str, Any]] = {
         "totp_secret": None,
         "totp_last_step": None,
     },
+    AUDIT_SECTION: {"previous_hash": None, "entry_hash": None},
 }
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

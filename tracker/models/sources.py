@@ -72,6 +72,10 @@ class Evidence(TimestampedRecord, table=True):
     stage: str = code_field(default="online_inquiry")
     derived_from_id: uuid.UUID | None = Field(default=None, foreign_key="evidence.id")
     description: str = long_text_field()
+    # The file's random name in the evidence store; empty when the tracker holds no file.
+    storage_key: str = Field(default="", max_length=64, nullable=False)
+    # How an automatic copy was made from derived_from ("metadata_removed"); "" otherwise.
+    derivation: str = code_field(default="")
 
 
 class CustodyEntry(TimestampedRecord, table=True):
@@ -86,3 +90,5 @@ class CustodyEntry(TimestampedRecord, table=True):
     holders: str = text_field(max_length=500)
     sha256_seen: str = Field(default="", max_length=64, nullable=False)
     note: str = long_text_field()
+    # From where: the client's address, or cli@<host> for the command line.
+    origin: str = text_field(max_length=200)

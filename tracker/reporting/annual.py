@@ -5,7 +5,7 @@ tables) read only the AnnualReport it returns.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session
@@ -111,7 +111,9 @@ def build_annual_report(
     context = TableContext(language, threshold, lambda vocabulary, code: labels.get(
         vocabulary, {}).get(code, code))  # fmt: skip
     legal = count_legal_actions(load_legal_action_rows(session, scope), year)
-    narratives = select_narratives(session, loaded, current, report_level, context)
+    narratives, narrative_person_ids = select_narratives(
+        session, loaded, current, report_level, context
+    )
     return AnnualReport(
         header=report_header(year, report_level, language, generated_at, generated_by),
         year=year,
@@ -131,6 +133,7 @@ def build_annual_report(
         narratives=narratives,
         narratives_title=label("narratives", language),
         no_narratives_text=label("no_narratives", language),
+        narrative_person_ids=narrative_person_ids,
     )
 
 
@@ -205,8 +208,9 @@ def select_narratives(
     current: YearCounts,
     level: DisclosureLevel,
     context: TableContext,
-) -> tuple[NarrativeEntry, ...]:
-    """Consented narratives of incidents counted in the year, earliest first, names withheld."""
+) -> tuple[tuple[NarrativeEntry, ...], tuple[uuid.UUID, ...]]:
+    """Consented narratives of incidents counted in the year, earliest first, names withheld;
+    and everyone involved in them, sorted, for the export's audit entry."""
     rows = {row.incident_id: row for row in loaded.rows}
     wanted = loaded.publishable_ids & current.counted_ids
     sources = load_candidates(session, wanted)
@@ -215,10 +219,17 @@ def select_narratives(
     restricted_persons = restricted_ids(session, "person", person_ids)
     cleared = [source for source in sources if may_publish(source, consents, restricted_persons)]
     cleared.sort(key=lambda source: (rows[source.incident_id].start.sort_key, source.incident_id))
-    return tuple(
+    printed = cleared[:MAX_NARRATIVES]
+    entries = tuple(
         narrative_entry(source, rows[source.incident_id], consents, level, context, current.year)
-        for source in cleared[:MAX_NARRATIVES]
+        for source in printed
     )
+    return entries, persons_in(printed)
+
+
+def persons_in(sources: Iterable[NarrativeSource]) -> tuple[uuid.UUID, ...]:
+    """Everyone involved in the narratives, named or withheld: the text is about them all."""
+    return tuple(sorted({person.person_id for source in sources for person in source.persons}))
 
 
 def narrative_entry(

@@ -4,6 +4,7 @@ Every cell is the text printed, suppression already applied: a renderer (PDF, CS
 sees a count the level may not show.
 """
 
+import uuid
 from dataclasses import dataclass
 
 from tracker.domain.disclosure import DisclosureLevel
@@ -65,6 +66,9 @@ class AnnualReport:
     narratives: tuple[NarrativeEntry, ...]
     narratives_title: str
     no_narratives_text: str
+    # Bookkeeping for the export's audit entry, never printed: everyone involved in a printed
+    # narrative, so a later withdrawal of consent finds this report (tracker.reporting.exports).
+    narrative_person_ids: tuple[uuid.UUID, ...] = ()
 
     @property
     def tables(self) -> tuple[ReportTable, ...]:

@@ -266,8 +266,8 @@ def produce_annual(job: Job) -> Produced:
         ),
         record_id=scope_id(scope),
         scope=scope,
-        # Aggregates name nobody; the narratives' persons are not exposed by the report yet.
-        person_ids=(),
+        # Aggregates name nobody; the narratives are about everyone involved in them.
+        person_ids=report.narrative_person_ids,
     )
 
 

@@ -193,17 +193,26 @@ def person_entry(
     return PERSON_ALLOW_LISTS[context.level](context, person, roles)
 
 
+def sensitive_fields(context: SnapshotContext, person: Person, *, shown: bool) -> tuple[str, str]:
+    """Gender identity and orientation, where the level shows them and the person's
+    record_sensitive consent still holds: a withdrawal blanks them in every later export."""
+    if shown and consents_to(context, person, "record_sensitive"):
+        return person.gender_identity, person.sexual_orientation
+    return "", ""
+
+
 def internal_person(
     context: SnapshotContext, person: Person, roles: tuple[str, ...]
 ) -> PersonEntry:
+    gender, orientation = sensitive_fields(context, person, shown=True)
     return PersonEntry(
         label=person.real_name or person.pseudonym_code,
         pseudonym_code=person.pseudonym_code,
         roles=roles,
         age_band=context.label("age_band", person.age_band),
         deceased=person.deceased,
-        gender_identity=person.gender_identity,
-        sexual_orientation=person.sexual_orientation,
+        gender_identity=gender,
+        sexual_orientation=orientation,
         other_names=other_names(context, person),
         contact_info=person.contact_info,
         exact_address=person.exact_address,
@@ -213,28 +222,30 @@ def internal_person(
 
 def legal_person(context: SnapshotContext, person: Person, roles: tuple[str, ...]) -> PersonEntry:
     consented = viewer_may_see(context, person) and consents_to(context, person, "legal_filing")
+    gender, orientation = sensitive_fields(context, person, shown=consented)
     return PersonEntry(
         label=person.real_name if consented and person.real_name else person.pseudonym_code,
         pseudonym_code=person.pseudonym_code,
         roles=roles,
         age_band=context.label("age_band", person.age_band),
         deceased=person.deceased,
-        gender_identity=person.gender_identity if consented else "",
-        sexual_orientation=person.sexual_orientation if consented else "",
+        gender_identity=gender,
+        sexual_orientation=orientation,
         other_names=other_names(context, person) if consented else (),
     )
 
 
 def partner_person(context: SnapshotContext, person: Person, roles: tuple[str, ...]) -> PersonEntry:
     shared = viewer_may_see(context, person) and consents_to(context, person, "share_partner")
+    gender, orientation = sensitive_fields(context, person, shown=shared)
     return PersonEntry(
         label=person.pseudonym_code,
         pseudonym_code=person.pseudonym_code,
         roles=roles,
         age_band=context.label("age_band", person.age_band),
         deceased=person.deceased,
-        gender_identity=person.gender_identity if shared else "",
-        sexual_orientation=person.sexual_orientation if shared else "",
+        gender_identity=gender,
+        sexual_orientation=orientation,
     )
 
 

@@ -1,6 +1,7 @@
 """What the admin pages ask that other services do not: accounts at a glance, the audit log
 filtered, soft-deleted records across the main tables and their restoration."""
 
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all
 from sqlmodel import Session, SQLModel, col
 
+from tracker.domain.audit_chain import ChainReport
 from tracker.domain.errors import RecordNotFound
 from tracker.models import (
     AuditEntry,
@@ -44,6 +46,7 @@ from tracker.services import (
     places,
     sources,
 )
+from tracker.services.audit_chain import verify_audit_log
 from tracker.services.records import get_record, restore_record
 from tracker.services.restrictions import Viewer
 
@@ -268,6 +271,21 @@ def list_audit_entries(
 def count_audit_entries(session: Session, *, filters: AuditFilters) -> int:
     statement = select(func.count()).select_from(AuditEntry).where(*audit_conditions(filters))
     return int(session.execute(statement).scalar_one())
+
+
+@dataclass(frozen=True)
+class AuditChainCheck:
+    """The audit chain's state for the admin page, and how long verifying it took."""
+
+    report: ChainReport
+    seconds: float
+
+
+def check_audit_chain(session: Session) -> AuditChainCheck:
+    """Verify the whole chain now (streamed in batches; nothing is cached)."""
+    started = time.perf_counter()
+    report = verify_audit_log(session)
+    return AuditChainCheck(report, time.perf_counter() - started)
 
 
 # --- deleted records --------------------------------------------------------------------------

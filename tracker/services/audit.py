@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlmodel import Session, SQLModel, col
 
+from tracker.domain.audit_chain import GENESIS_HASH, ChainHead, canonical_changes, link_after
 from tracker.models import AuditEntry
 
 # Fields every record has; their changes are implied by the entry itself.
@@ -67,12 +68,31 @@ def hidden_value(value: Any) -> Any:
     return None if value in (None, "") else HIDDEN
 
 
-def next_audit_sequence(session: Session) -> int:
-    """The next number in the audit log's total order (writers are serialised first)."""
+def lock_audit_log(session: Session) -> None:
+    """Queue behind other writers of the audit log until this transaction ends.
+
+    PostgreSQL: an advisory lock, so two writers never take the same sequence number or chain
+    two entries to the same predecessor. SQLite: writing transactions begin IMMEDIATE and so
+    hold the database's one write lock already.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    current = session.execute(select(func.max(AuditEntry.sequence))).scalar()
-    return (current or 0) + 1
+
+
+def audit_chain_head(session: Session) -> ChainHead | None:
+    """The last entry's sequence and hash (None for an empty log); lock the log first."""
+    statement = (
+        select(col(AuditEntry.sequence), col(AuditEntry.entry_hash))
+        .order_by(col(AuditEntry.sequence).desc())
+        .limit(1)
+    )
+    row = session.execute(statement).first()
+    return None if row is None else ChainHead(int(row[0]), row[1] or "")
+
+
+def next_link(head: ChainHead | None) -> tuple[int, str]:
+    """The sequence number and previous hash of the entry that follows HEAD."""
+    return (1, GENESIS_HASH) if head is None else (head.sequence + 1, head.entry_hash)
 
 
 def add_audit_entry(
@@ -85,16 +105,20 @@ def add_audit_entry(
     changes: dict[str, Any],
     reason: str = "",
 ) -> AuditEntry:
-    """Append one audit entry to the session's transaction."""
+    """Append one audit entry to the session's transaction, chained to the last one."""
+    lock_audit_log(session)
+    sequence, previous_hash = next_link(audit_chain_head(session))
     entry = AuditEntry(
-        sequence=next_audit_sequence(session),
+        sequence=sequence,
         actor_id=actor_id,
         action=action,
         table_name=table_name,
         record_id=record_id,
-        changes=hide_secrets(changes),
+        # As the JSON column gives them back, so the hash matches what is read later.
+        changes=canonical_changes(hide_secrets(changes)),
         reason=reason,
     )
+    entry.previous_hash, entry.entry_hash = link_after(entry.model_dump(), previous_hash)
     session.add(entry)
     session.flush([entry])
     return entry

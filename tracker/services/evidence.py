@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
+from tracker.domain.evidence_files import METADATA_REMOVED
 from tracker.models import CustodyEntry, Evidence, Incident
 from tracker.models.base import utc_now
 from tracker.services.records import (
@@ -25,6 +26,10 @@ from tracker.services.records import (
 from tracker.services.vocabularies import require_code
 
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+STORAGE_KEY_PATTERN = SHA256_PATTERN  # 32 random bytes as hex, like a hash
+DERIVATIONS = ("", METADATA_REMOVED)
+# A custody note starting so records a stored file that was changed or missing when checked.
+FAILED_CHECK = "verification failed"
 # Originals never change: a redacted copy is a new item derived from the original.
 EVIDENCE_FIELDS = ("title", "url", "description", "collected_by", "captured_at", "media_type")
 STAGE_ORDER = (
@@ -63,10 +68,14 @@ def add_evidence(
     url: str = "",
     captured_at: datetime | None = None,
     collected_by: str = "",
+    collected_at: datetime | None = None,
     derived_from_id: uuid.UUID | None = None,
     description: str = "",
+    storage_key: str = "",
+    derivation: str = "",
 ) -> Evidence:
-    """Register an evidence item with its SHA-256 (computed by the server from the file).
+    """Register an evidence item with its SHA-256 (computed by the server from the file) and,
+    when the tracker holds the file, its name in the evidence store.
 
     Raises InvalidInput naming the field.
     """
@@ -81,8 +90,11 @@ def add_evidence(
         "url": url,
         "captured_at": captured_at,
         "collected_by": collected_by,
+        "collected_at": collected_at,
         "derived_from_id": derived_from_id,
         "description": description,
+        "storage_key": storage_key,
+        "derivation": derivation,
     }
     check_new_evidence(session, values)
     return create_record(session, Evidence, actor_id=actor_id, values=values)
@@ -98,6 +110,12 @@ def check_new_evidence(session: Session, values: Mapping[str, Any]) -> None:
         require_live(session, Evidence, values["derived_from_id"], "derived_from_id")
     if values["size_bytes"] is not None and values["size_bytes"] < 0:
         raise InvalidInput("size_bytes: cannot be negative")
+    if values["storage_key"] and not STORAGE_KEY_PATTERN.match(values["storage_key"]):
+        raise InvalidInput("storage_key: not a name the evidence store gives")
+    if values["derivation"] not in DERIVATIONS:
+        raise InvalidInput(f"derivation: unknown; known: {', '.join(filter(None, DERIVATIONS))}")
+    if values["derivation"] and values["derived_from_id"] is None:
+        raise InvalidInput("derived_from_id: a derived copy names its original")
 
 
 def get_evidence(
@@ -132,6 +150,9 @@ def update_evidence(
         raise InvalidInput(
             f"evidence: {', '.join(unknown)} cannot be changed; originals never change"
         )
+    if evidence.storage_key and "media_type" in changes:
+        # The type decides how the file is served; it is detected from the content, never typed.
+        raise InvalidInput("media_type: a stored file's type is detected from its content")
     return update_record(
         session, evidence, actor_id=actor_id, expected_version=expected_version, changes=changes
     )
@@ -203,10 +224,12 @@ def add_custody_entry(
     holders: str = "",
     sha256_seen: str = "",
     note: str = "",
+    origin: str = "",
 ) -> CustodyEntry:
     """Append one step to the chain of custody; entries are never changed or removed.
 
-    A differing hash is recorded as seen and shows up in `custody_alarms`; it never updates
+    `actor` says who, `origin` from where (a client address, or cli@host). A differing hash
+    is recorded as seen and shows up in `custody_alarms`; it never updates
     the item. Raises InvalidInput naming the field.
     """
     require_live(session, Evidence, evidence_id, "evidence_id")
@@ -226,6 +249,7 @@ def add_custody_entry(
         "holders": holders,
         "sha256_seen": sha256_seen,
         "note": note,
+        "origin": origin,
     }
     return create_record(session, CustodyEntry, actor_id=actor_id, values=values)
 
@@ -238,10 +262,12 @@ def custody_log(session: Session, evidence_id: uuid.UUID) -> list[CustodyEntry]:
 
 
 def custody_alarms(session: Session, evidence_id: uuid.UUID) -> list[CustodyEntry]:
-    """Custody steps that saw a hash other than the item's: the original may have changed."""
+    """Custody steps that saw a hash other than the item's, or found its file missing: the
+    original may have changed."""
     evidence = get_evidence(session, evidence_id, include_deleted=True)
-    return [
-        entry
-        for entry in custody_log(session, evidence_id)
-        if entry.sha256_seen and entry.sha256_seen != evidence.sha256
-    ]
+    return [entry for entry in custody_log(session, evidence_id) if is_alarm(entry, evidence)]
+
+
+def is_alarm(entry: CustodyEntry, evidence: Evidence) -> bool:
+    differing = bool(entry.sha256_seen) and entry.sha256_seen != evidence.sha256
+    return differing or entry.note.startswith(FAILED_CHECK)

@@ -1,4 +1,5 @@
-"""Integrity checks behind `tracker check`: orphans, invalid dates, unknown codes, broken links."""
+"""Integrity checks behind `tracker check`: orphans, invalid dates, unknown codes, broken links,
+and the audit log's hash chain."""
 
 import re
 from collections.abc import Iterator
@@ -8,9 +9,11 @@ from datetime import date
 from sqlalchemy import Column, ForeignKey, RowMapping, Table, select
 from sqlmodel import Session, SQLModel, col
 
+from tracker.domain.audit_chain import ChainReport
 from tracker.domain.dates import FuzzyDate
 from tracker.domain.errors import InvalidDate
 from tracker.models import Incident, IncidentLink, VocabularyTerm
+from tracker.services.audit_chain import verify_audit_log
 from tracker.services.spans import span_tree_problems
 
 # Which vocabulary each coded column draws from; list-valued columns hold several codes.
@@ -58,16 +61,41 @@ class Problem:
         return f"{self.table} {self.record_id}: {self.message}"
 
 
+@dataclass(frozen=True)
+class IntegrityReport:
+    """What `tracker check` found: the problems, and the audit chain's state."""
+
+    problems: list[Problem]
+    audit_chain: ChainReport
+
+
 def check_integrity(session: Session, *, today: date | None = None) -> list[Problem]:
-    """Every integrity problem in the database, orphans first."""
+    """Every integrity problem in the database, orphans first, a broken audit chain last."""
+    return integrity_report(session, today=today).problems
+
+
+def integrity_report(session: Session, *, today: date | None = None) -> IntegrityReport:
     today = today or date.today()
-    return [
+    chain = verify_audit_log(session)
+    problems = [
         *find_orphans(session),
         *find_unknown_codes(session),
         *find_invalid_incident_dates(session, today),
         *find_broken_links(session),
         *find_span_tree_problems(session),
+        *audit_chain_problems(chain),
     ]
+    return IntegrityReport(problems, chain)
+
+
+def audit_chain_problems(chain: ChainReport) -> Iterator[Problem]:
+    """The chain's first break: `tracker audit verify` says the same."""
+    broken = chain.first_break
+    if broken is None:
+        return
+    where = "" if broken.sequence is None else f" at entry {broken.sequence}"
+    message = f"audit chain broken{where}: {broken.kind}: {broken.detail}"
+    yield Problem("audit_entry", broken.entry_id or "-", message)
 
 
 def find_span_tree_problems(session: Session) -> Iterator[Problem]:

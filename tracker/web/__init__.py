@@ -14,6 +14,7 @@ from tracker.web import (
     auth,
     cases,
     dashboard,
+    evidence,
     incidents,
     organisations,
     persons,
@@ -100,3 +101,4 @@ def register_blueprints(app: Flask, limiter: Limiter, settings: Settings) -> Non
     app.register_blueprint(sources.make_blueprint())
     app.register_blueprint(search.make_blueprint())
     app.register_blueprint(reports.make_blueprint())
+    app.register_blueprint(evidence.make_blueprint())

@@ -1,4 +1,4 @@
-"""Admin pages: accounts, roles, vocabularies, the audit log and deleted records."""
+"""Admin pages: accounts, roles, vocabularies, the audit log and its chain, deleted records."""
 
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from tracker.config import Settings
+from tracker.domain.audit_chain import BreakKind
 from tracker.domain.errors import EditConflict, InvalidInput, RecordNotFound
 from tracker.domain.permissions import ROLE_CODES, ROLES_BY_PERMISSION, Permission
 from tracker.forms.admin import (
@@ -67,6 +68,14 @@ RECORD_PAGES = {
     "organisation": ("organisations.show", "organisation_id"),
     "source": ("sources.show", "source_id"),
     "evidence": ("evidence.show", "evidence_id"),
+}
+# What each break of the audit chain means (tracker.domain.audit_chain.BreakKind).
+BREAK_LABELS = {
+    BreakKind.EDITED: _l("Edited entry: its content no longer matches its hash."),
+    BreakKind.DELETED: _l("Deleted entries: entries before this one are missing."),
+    BreakKind.INSERTED: _l("Inserted entry: the entry after it links past it."),
+    BreakKind.REORDERED: _l("Reordered entries: this entry was moved from its place."),
+    BreakKind.BROKEN_LINK: _l("Broken link: this entry does not link to the entry before it."),
 }
 TERM_LABELS = {
     "label_en": _l("English label"),
@@ -432,6 +441,15 @@ def add_log_views(blueprint: Blueprint) -> None:
             pages=pagination(page, total),
             record_url=record_url,
         ), 200
+
+    @blueprint.route("/audit/chain")
+    @requires(Permission.VIEW_AUDIT_LOG)
+    def audit_chain() -> str:
+        return render_template(
+            "admin/audit_chain.html",
+            check=admin_pages.check_audit_chain(g.db),
+            break_labels=BREAK_LABELS,
+        )
 
     @blueprint.route("/deleted")
     @requires(Permission.RESTORE_RECORDS)

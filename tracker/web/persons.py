@@ -7,9 +7,10 @@ shown only to roles that may see them. Documenters may write them but never read
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from tracker.domain.disclosure import LEVEL_ORDER, DisclosureLevel
 from tracker.domain.errors import EditConflict, InvalidInput
 from tracker.domain.permissions import Permission
 from tracker.forms.persons import (
@@ -25,7 +26,7 @@ from tracker.forms.persons import (
 )
 from tracker.forms.records import DeleteForm, RemoveForm, RestoreForm, field_values, show_error
 from tracker.models import Person, PersonName
-from tracker.services import consents, people, record_pages
+from tracker.services import consents, export_recall, people, record_pages
 from tracker.services.merges import merges_of_person
 from tracker.services.restrictions import get_visible_record, may_view
 from tracker.web.access import requires
@@ -43,6 +44,7 @@ from tracker.web.record_views import (
 from tracker.web.records import record_history, usernames
 
 Page = str | tuple[str, int]
+EXPORTS_ANCHOR = "earlier-exports"
 
 
 def make_blueprint() -> Blueprint:
@@ -204,8 +206,7 @@ def make_blueprint() -> Blueprint:
         except InvalidInput as error:
             show_error(form, error)
             return render_show(person, status=400, consent_form=form)
-        flash(_("Consent recorded."))
-        return redirect(url_for("persons.show", person_id=person.id, _anchor="consent"))
+        return after_consent(person, scope=form.scope.data, status=form.status.data)
 
     @blueprint.route("/<uuid:person_id>/merge", methods=["POST"])
     @requires(Permission.MERGE_PERSONS)
@@ -327,10 +328,46 @@ def render_show(person: Person, *, status: int = 200, **forms: Any) -> Page:
         consents=consent_rows,
         recorders=usernames(g.db, {row.recorded_by for row in consent_rows if row.recorded_by}),
         **merge_context(person),
+        **export_recall_context(person),
         history=record_history(g.db, g.viewer, Person, person.id),
         **show_forms(forms),
     )
     return (page, status) if status != 200 else page
+
+
+def after_consent(person: Person, *, scope: str, status: str) -> Response:
+    """Back to the consent record; for an admin, after a decision that is not a grant, to
+    the earlier exports at the levels it affects, which the decision cannot reach."""
+    if status == consents.GRANTED or not g.viewer.may(Permission.VIEW_AUDIT_LOG):
+        flash(_("Consent recorded."))
+        return redirect(url_for("persons.show", person_id=person.id, _anchor="consent"))
+    flash(
+        _(
+            "Consent recorded. Later exports at the levels it affects follow it; files"
+            " exported earlier do not change: those that included this person are listed"
+            " below, to recall them."
+        )
+    )
+    levels = [level.value for level in export_recall.levels_affected_by(scope)]
+    return redirect(
+        url_for("persons.show", person_id=person.id, export_level=levels, _anchor=EXPORTS_ANCHOR)
+    )
+
+
+def export_recall_context(person: Person) -> dict[str, Any]:
+    """Admins only: the earlier exports whose audit entries list the person, filtered by the
+    levels in the query string (?export_level=public&export_level=partner)."""
+    if not g.viewer.may(Permission.VIEW_AUDIT_LOG):
+        return {"earlier_exports": None, "export_levels": []}
+    levels = requested_levels()
+    found = export_recall.exports_including(g.db, person.id, levels or None)
+    return {"earlier_exports": found, "export_levels": levels}
+
+
+def requested_levels() -> list[DisclosureLevel]:
+    """The levels named in the query string, in the usual order; unknown values ignored."""
+    asked = set(request.args.getlist("export_level"))
+    return [level for level in LEVEL_ORDER if level.value in asked]
 
 
 def merge_context(person: Person) -> dict[str, Any]:
