@@ -257,3 +257,16 @@ def test_csv_tables_match_the_report(session: Session) -> None:
     assert lines[0] == "Month,Incidents"
     assert lines[3] == "March,<3"
     assert lines[-1] == "Total,<3"
+
+
+def test_many_estimates_are_grouped_and_capped_in_one_short_cell() -> None:
+    from tracker.reporting.annual_tables import SHOWN_ESTIMATES, estimates_cell
+
+    estimates = ["dozens"] * 5 + ["20\u201330"] * 2 + [f"about {n}" for n in range(100)]
+    cell = estimates_cell(estimates, "and {count} other estimates")
+    assert cell.startswith("dozens (\u00d75); 20\u201330 (\u00d72); about 0")
+    assert cell.count(";") == SHOWN_ESTIMATES
+    assert cell.endswith(f"and {107 - 5 - 2 - (SHOWN_ESTIMATES - 2)} other estimates")
+    assert (
+        estimates_cell(["nearly 100", "20\u201330"], "and {count} more") == "nearly 100; 20\u201330"
+    )

@@ -115,3 +115,11 @@ def test_table_cells_are_plain_text_not_markup() -> None:
     story = [table(["Header <b>"], [[hostile]], [1])]
     data = render_document(pdf_samples.header(), story)
     assert pdf_samples.squashed(hostile) in pdf_samples.squashed(pdf_samples.body_text(data))
+
+
+def test_a_header_word_too_wide_for_its_column_is_set_smaller_not_broken() -> None:
+    register_fonts()
+    header = ["Вид", "Окончательные внутренние решения"]
+    story = [table(header, [["appeal", "1"]], [6, 1])]
+    text = pdf_samples.body_text(render_document(pdf_samples.header(), story))
+    assert "Окончательные" in text.split()

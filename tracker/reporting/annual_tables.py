@@ -8,6 +8,7 @@ tables reveals nothing that either hides.
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,22 @@ def total_cell(value: int, context: TableContext) -> str:
     return suppress_alone(value, context.threshold)
 
 
+# A year may hold hundreds of aggregate-only events: the totals table lists the most frequent
+# estimates and says how many others there are, instead of one cell running over pages.
+SHOWN_ESTIMATES = 12
+
+
+def estimates_cell(estimates: Sequence[str], others_word: str) -> str:
+    """ "dozens (×4); 20–30; … and N other estimates": the most frequent first, then as said."""
+    counted = Counter(estimates).most_common()
+    shown = [f"{text} (\u00d7{count})" if count > 1 else text
+             for text, count in counted[:SHOWN_ESTIMATES]]  # fmt: skip
+    hidden = sum(count for _, count in counted[SHOWN_ESTIMATES:])
+    if hidden:
+        shown.append(others_word.format(count=hidden))
+    return "; ".join(shown)
+
+
 def totals_table(counts: YearCounts, context: TableContext) -> ReportTable:
     word = context.word
     # Totals are printed unless they are small counts themselves (DOMAIN §7); the
@@ -69,7 +86,7 @@ def totals_table(counts: YearCounts, context: TableContext) -> ReportTable:
         (word("victim_involvements"), total_cell(counts.victim_involvements, context)),
         (word("unique_victims"), total_cell(counts.unique_victims, context)),
         (word("aggregate_only"), str(counts.aggregate_only)),
-        (word("estimates"), "; ".join(counts.estimates)),
+        (word("estimates"), estimates_cell(counts.estimates, word("other_estimates"))),
         (word("date_uncertain"), suppress_alone(counts.date_uncertain, context.threshold)),
     )
     return ReportTable("totals", word("totals"), (word("measure"), word("total")), rows)

@@ -186,6 +186,11 @@ LABELS: dict[str, dict[str, str]] = {
         "az": "Həmin hadisələrdə bildirilən saylar (zərərçəkən kimi sayılmır)",
         "ru": "Сообщённые числа в этих событиях (не учтены как пострадавшие)",
     },
+    "other_estimates": {
+        "en": "and {count} other estimates (every one is in the events' records)",
+        "az": "və daha {count} təxmin (hər biri hadisələrin qeydlərindədir)",
+        "ru": "и другие оценки ({count}; каждая есть в записях событий)",
+    },
     "date_uncertain": {
         "en": "Date uncertain (partly in the year; not counted)",
         "az": "Tarixi qeyri-müəyyən (qismən bu ildə; sayılmır)",

@@ -7,7 +7,6 @@ are indexed by their folded words; a text is checked only against the few people
 it holds. The index is kept between builds while no person or name has changed.
 """
 
-import functools
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
@@ -17,19 +16,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from tracker.domain.text import fold_for_search
 from tracker.models import Person, PersonName
-from tracker.reporting.redaction import NAME_WITHHELD, NameRule, build_redactor
+from tracker.reporting.redaction import NAME_WITHHELD, NameRule, build_redactor, fold_word
 
 # A name word this short or a number ("Ə.", "2") identifies no one on its own.
 SHORTEST_WORD = 3
 WORD_SEPARATORS = str.maketrans({character: " " for character in ".,;:()[]{}\"'«»“”‘’!?/\\|-–—"})
-
-
-@functools.lru_cache(maxsize=65_536)
-def fold_word(word: str) -> str:
-    """Names repeat their words (first names, family names): each is folded once."""
-    return fold_for_search(word)
 
 
 def name_words(text: str) -> set[str]:

@@ -8,7 +8,7 @@ match: "Alimov" is not "Ali". The text outside the matches is kept exactly as ty
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from tracker.domain.text import fold_for_search
 
@@ -116,9 +116,15 @@ def build_redactor(
     return Redactor(patterns, scrub_contacts, scrub_days, markers)
 
 
+@lru_cache(maxsize=65_536)
+def fold_word(word: str) -> str:
+    """One word folded; narratives repeat their words, so each is folded once."""
+    return fold_for_search(word)
+
+
 def folded_words(text: str) -> tuple[str, ...]:
     """The text's words, folded for comparison."""
-    return tuple(fold_for_search(word) for word in _WORD.findall(text))
+    return tuple(fold_word(word) for word in _WORD.findall(text))
 
 
 def _add_pattern(patterns: dict[tuple[str, ...], str], text: str, replacement: str) -> None:
@@ -151,7 +157,7 @@ def replace_words(
     """Replace every run of whole words whose folded form is a pattern, longest first;
     longest is the most words of any pattern, when the caller knows it."""
     words = list(_WORD.finditer(text))
-    folded = [fold_for_search(word.group()) for word in words]
+    folded = [fold_word(word.group()) for word in words]
     if longest is None:
         longest = max((len(key) for key in patterns), default=0)
     pieces: list[str] = []

@@ -93,6 +93,24 @@ def longest_fitting_prefix(text: str, font_name: str, font_size: float, width: f
     return low
 
 
+SMALLEST_HEADER_SIZE = 6.0
+
+
+def header_font(text: str, font: CellFont, column_width: float) -> CellFont:
+    """The header font, made smaller (not below 6 pt) until the longest word fits the column:
+    a header word broken between letters ("Окончательны / е") reads badly."""
+    style = font.style
+    inner = column_width - 2 * SIDE_PADDING
+    widest = max((stringWidth(word, style.fontName, style.fontSize) for word in text.split()),
+                 default=0.0)  # fmt: skip
+    if widest <= inner:
+        return font
+    size = max(SMALLEST_HEADER_SIZE, 0.99 * style.fontSize * inner / widest)  # 1%: rounding
+    leading = style.leading * size / style.fontSize
+    return CellFont(ParagraphStyle(f"{style.name}-fitted", parent=style, fontSize=size,
+                                   leading=leading))  # fmt: skip
+
+
 def cell(text: str, font: CellFont, column_width: float) -> str | Paragraph:
     """One cell: printable lines of plain text, or a Paragraph when the text is long."""
     printable = printable_text(text).strip()
@@ -113,18 +131,24 @@ def table(
 ) -> Table:
     """A table of plain strings fitting width; rows may split across pages (a long cell)."""
     widths = column_widths(weights, width)
-    header_font, body_font, mono_font = (cell_font(name) for name in
-                                         ("cell_header", "cell", "cell_mono"))  # fmt: skip
+    header_style, body_font, mono_font = (cell_font(name) for name in
+                                          ("cell_header", "cell", "cell_mono"))  # fmt: skip
 
     def font_of(index: int) -> CellFont:
         return mono_font if index in mono_columns else body_font
 
-    header_row = [cell(text, header_font, widths[index]) for index, text in enumerate(header)]
+    header_fonts = [header_font(printable_text(text), header_style, widths[index])
+                    for index, text in enumerate(header)]  # fmt: skip
+    header_row = [cell(text, header_fonts[index], widths[index])
+                  for index, text in enumerate(header)]  # fmt: skip
     body = [
         [cell(text, font_of(index), widths[index]) for index, text in enumerate(row)]
         for row in rows
     ]
-    style = [*GRID_STYLE, *header_font.command((0, 0), (-1, 0))]
+    style = [*GRID_STYLE, *header_style.command((0, 0), (-1, 0))]
+    for index, font in enumerate(header_fonts):
+        if font is not header_style:
+            style += font.command((index, 0), (index, 0))
     style += body_font.command((0, 1), (-1, -1))
     for index in mono_columns:
         style += mono_font.command((index, 1), (index, -1))
