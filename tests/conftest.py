@@ -18,13 +18,24 @@ from sqlmodel import Session, SQLModel
 
 import tracker.models  # noqa: F401  (registers the tables)
 from tracker.config import Settings
-from tracker.db import make_engine
+from tracker.db import DatabaseKey, make_engine
 from tracker.migrations import upgrade_database
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 SEEDED_TABLES = ("vocabulary_term", "role")
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+# Every SQLite test database is encrypted with SQLCipher under this key, as in production.
+TEST_DATABASE_KEY = bytes.fromhex("5e" * 16 + "c7" * 16)
+
+
+def fixed_test_key() -> bytes:
+    return TEST_DATABASE_KEY
+
+
+def database_key_of(url: str) -> DatabaseKey | None:
+    """The key of a test database URL: SQLite files are encrypted, PostgreSQL is not."""
+    return fixed_test_key if url.startswith("sqlite") else None
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -50,9 +61,9 @@ def pytest_report_header() -> str:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database migrated to head once; each test gets a copy."""
+    """An encrypted SQLite database migrated to head once; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "tracker.db"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", database_key=fixed_test_key)
     upgrade_database(engine)
     engine.dispose()  # the last connection to close checkpoints the WAL into the file
     assert not path.with_name("tracker.db-wal").exists()
@@ -105,9 +116,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield POSTGRES_URL
 
 
+@pytest.fixture(scope="session")
+def database_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test key in a key file (mode 0600), as `tracker init` writes one."""
+    path = tmp_path_factory.mktemp("keys") / "database.key"
+    path.touch(mode=0o600)
+    path.write_text(TEST_DATABASE_KEY.hex() + "\n", encoding="ascii")
+    return path
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, database_key=database_key_of(database_url))
     yield engine
     engine.dispose()
 
@@ -120,12 +140,13 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings(tmp_path: Path, database_url: str, database_key_file: Path) -> Settings:
     return Settings(
         instance_path=tmp_path / "instance",
         database_url=database_url,
         exports_path=tmp_path / "exports",
         secret_key=TEST_SECRET,
+        database_key_file=str(database_key_file),
     )
 
 

@@ -4,6 +4,7 @@ from flask import Flask
 
 from tracker.config import Settings, load_settings
 from tracker.db import engine_from_settings
+from tracker.services.database_keys import app_database_key
 
 __version__ = "0.1.0"
 
@@ -23,7 +24,10 @@ def create_app(settings: Settings | None = None, *, web: bool = True) -> Flask:
     )
     app.config["TRACKER_SETTINGS"] = settings
     ensure_instance_folder(settings)
-    app.extensions["tracker_engine"] = engine_from_settings(settings)
+    # One key source for the app's engines: read or derived once, kept only in memory.
+    database_key = app_database_key(settings, interactive=not web)
+    app.extensions["tracker_database_key"] = database_key
+    app.extensions["tracker_engine"] = engine_from_settings(settings, database_key=database_key)
     if web:
         from tracker.web import init_web
 

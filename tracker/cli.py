@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from tracker import create_app
 from tracker.config import Settings, load_settings
-from tracker.db import unit_of_work
+from tracker.db import DATABASE_EMPTY, unit_of_work
 from tracker.domain.errors import InvalidInput, TrackerError
 
 log = logging.getLogger("tracker.cli")
@@ -57,7 +57,7 @@ def require_current_schema(engine: Engine) -> None:
 
     current, head = current_revision(engine), head_revision(engine)
     if current is None:
-        raise InvalidInput("the database is empty: run `tracker init` (or `tracker db upgrade`)")
+        raise InvalidInput(DATABASE_EMPTY)
     if current != head:
         raise InvalidInput(
             f"the database is at revision {current}, the code needs {head}:"
@@ -153,13 +153,19 @@ def write_secret_key(settings: Settings) -> bool:
 )
 @guarded
 def init_command(admin_username: str) -> None:
-    """Create the instance folder, the database at head, a secret key and the first admin."""
+    """Create the instance folder, the database at head, a secret key and the first admin.
+
+    The embedded database is created encrypted (a new key file, or in passphrase mode a new
+    passphrase); an existing unencrypted one is encrypted in place.
+    """
     from tracker.migrations import upgrade_database
     from tracker.services.users import create_first_admin
 
     settings = settings_of_app()
     if write_secret_key(settings):
         click.echo(f"Secret key written to {settings.secret_key_path} (mode 0600).")
+    if settings.encrypts_database:
+        set_up_database_encryption(settings)
     upgrade_database(engine_of_app())
     with cli_transaction() as session:
         created = create_first_admin(session, username=admin_username)
@@ -170,9 +176,42 @@ def init_command(admin_username: str) -> None:
     click.echo(f"One-time password (shown once, change it at first login): {created}")
 
 
+def set_up_database_encryption(settings: Settings, *, keep_plaintext: bool = False) -> None:
+    """Key material for a new database; an unencrypted existing one is encrypted in place."""
+    from tracker.db import database_file_kind
+    from tracker.services.database_encryption import (
+        encrypt_plaintext_database,
+        prepare_database_key,
+    )
+
+    database_key = current_app.extensions["tracker_database_key"]
+    for line in prepare_database_key(settings, database_key, ask_new_passphrase).lines:
+        click.echo(line)
+    assert settings.sqlite_database_path is not None
+    if database_file_kind(settings.sqlite_database_path) == "plaintext":
+        click.echo(f"{settings.sqlite_database_path} is not encrypted: encrypting it now.")
+        report = encrypt_plaintext_database(settings, database_key, keep_plaintext=keep_plaintext)
+        for line in report.lines:
+            click.echo(line)
+
+
+def ask_new_passphrase() -> str:
+    """A new database passphrase: TRACKER_DATABASE_PASSPHRASE, else typed twice."""
+    from tracker.services.database_keys import MIN_PASSPHRASE_LENGTH, passphrase_from_environment
+
+    return passphrase_from_environment() or str(
+        click.prompt(
+            f"New database passphrase (at least {MIN_PASSPHRASE_LENGTH} characters)",
+            hide_input=True,
+            confirmation_prompt=True,
+            err=True,
+        )
+    )
+
+
 @click.group("db")
 def db_group() -> None:
-    """Database migrations."""
+    """Database migrations and encryption."""
 
 
 @db_group.command("upgrade")
@@ -180,8 +219,13 @@ def db_group() -> None:
 @guarded
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to REVISION (default: head)."""
+    from tracker.db import database_file_kind
     from tracker.migrations import current_revision, upgrade_database
 
+    settings = settings_of_app()
+    path = settings.sqlite_database_path
+    if settings.encrypts_database and path is not None and database_file_kind(path) == "new":
+        set_up_database_encryption(settings)  # a new database is created encrypted, as by init
     upgrade_database(engine_of_app(), revision)
     click.echo(f"Database at revision {current_revision(engine_of_app()) or 'base'}.")
 
@@ -206,6 +250,28 @@ def db_current() -> None:
     engine = engine_of_app()
     click.echo(f"current: {current_revision(engine) or 'base (empty)'}")
     click.echo(f"head:    {head_revision(engine)}")
+
+
+@db_group.command("encrypt")
+@click.option(
+    "--keep-plaintext",
+    is_flag=True,
+    help="Keep the unencrypted original as tracker.db.plaintext (it holds every record).",
+)
+@guarded
+def db_encrypt(keep_plaintext: bool) -> None:
+    """Encrypt an existing unencrypted SQLite database in place (stop the web app first)."""
+    from tracker.db import database_file_kind
+    from tracker.services.database_encryption import database_path_of
+
+    settings = settings_of_app()
+    path = database_path_of(settings)
+    kind = database_file_kind(path)
+    if kind != "plaintext":
+        state = "is encrypted already" if kind == "encrypted" else "does not exist (see init)"
+        click.echo(f"{path} {state}; nothing was changed.")
+        return
+    set_up_database_encryption(settings, keep_plaintext=keep_plaintext)
 
 
 # --- demo data -----------------------------------------------------------------------------
@@ -415,7 +481,8 @@ def cli_reading() -> Iterator[Session]:
     from tracker.db import engine_from_settings
 
     require_current_schema(engine_of_app())
-    engine = engine_from_settings(settings_of_app(), for_writing=False)
+    database_key = current_app.extensions["tracker_database_key"]
+    engine = engine_from_settings(settings_of_app(), for_writing=False, database_key=database_key)
     try:
         with Session(engine) as session:
             yield session
@@ -802,6 +869,248 @@ def consent_exports_command(person: str, level: str | None) -> None:
     )
 
 
+# --- backups: one encrypted file, restored only whole and checked ---------------------------
+
+BACKUP_KEY_NAME = "backup.key"
+KEY_FILE_HELP = "The backup key file (default: backup.key in the instance folder)."
+SQLITE_FILES = ("-wal", "-shm", "-journal")
+
+
+def backup_key_path(key_file: Path | None) -> Path:
+    return key_file if key_file is not None else settings_of_app().instance_path / BACKUP_KEY_NAME
+
+
+def backup_passphrase(*, confirm: bool) -> str:
+    """From TRACKER_BACKUP_PASSPHRASE (for scripts), else typed hidden (twice when sealing)."""
+    import os
+
+    from tracker.config import BACKUP_PASSPHRASE_ENV
+
+    typed = os.environ.get(BACKUP_PASSPHRASE_ENV) or click.prompt(
+        "Backup passphrase",
+        default="",
+        show_default=False,
+        hide_input=True,
+        confirmation_prompt=confirm,
+        err=True,
+    )
+    return str(typed)
+
+
+def backup_key(key_file: Path | None, *, create: bool) -> bytes:
+    """The backup key's bytes; made on first use when sealing, with a word on where it belongs."""
+    from tracker.services.backup_keys import read_key_file, read_or_create_key_file
+
+    path, production = backup_key_path(key_file), settings_of_app().production
+    if create:
+        found = read_or_create_key_file(path, production=production)
+    else:
+        found = read_key_file(path, production=production)
+    if found.created:
+        click.echo(
+            f"Backup key written to {path} (mode 0600). Copy it to separate media and keep it"
+            " apart from the backups: without it they cannot be restored."
+        )
+    if found.warning:
+        click.echo(f"Warning: {found.warning}", err=True)
+    return found.key
+
+
+def sealing_secrets(use_passphrase: bool, key_file: Path | None) -> Any:
+    """The key file unless only --passphrase is given; the passphrase when it is."""
+    from tracker.domain.backup_format import BackupSecrets
+    from tracker.services.backup_keys import check_passphrase
+
+    passphrase = check_passphrase(backup_passphrase(confirm=True)) if use_passphrase else None
+    with_key_file = key_file is not None or not use_passphrase
+    key = backup_key(key_file, create=True) if with_key_file else None
+    return BackupSecrets(key_file_key=key, passphrase=passphrase)
+
+
+def opening_secrets(use_passphrase: bool, key_file: Path | None) -> Any:
+    from tracker.domain.backup_format import BackupSecrets
+
+    if use_passphrase:
+        return BackupSecrets(passphrase=backup_passphrase(confirm=False))
+    return BackupSecrets(key_file_key=backup_key(key_file, create=False))
+
+
+def sqlite_file_opener() -> Callable[[Path], Engine]:
+    """Engines on snapshot files, keyed like the instance's database (tracker.db)."""
+    import dataclasses
+
+    from tracker.db import engine_from_settings
+
+    settings = settings_of_app()
+    database_key = current_app.extensions.get("tracker_database_key")
+
+    def open_engine(path: Path) -> Engine:
+        snapshot = dataclasses.replace(settings, database_url=f"sqlite:///{path.resolve()}")
+        return engine_from_settings(snapshot, database_key=database_key)
+
+    return open_engine
+
+
+def instance_files_kept(key_file: Path | None) -> tuple[Path, ...]:
+    """Files a backup's output must never replace: the database (and its journals), the keys."""
+    from sqlalchemy.engine import make_url
+
+    settings = settings_of_app()
+    kept = [backup_key_path(key_file), settings.secret_key_path]
+    kept += [settings.resolved_database_key_file, settings.database_kdf_path]
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(str(url.database))
+        kept += [database, *(database.with_name(database.name + end) for end in SQLITE_FILES)]
+    return tuple(kept)
+
+
+def sealed_with(secrets_given: Any) -> str:
+    from tracker.domain.backup_format import key_id_of
+
+    ways = []
+    if secrets_given.key_file_key is not None:
+        ways.append(f"backup key {key_id_of(secrets_given.key_file_key).hex()}")
+    if secrets_given.passphrase is not None:
+        ways.append("passphrase")
+    return " and ".join(ways)
+
+
+@click.command("backup")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The backup file to write (encrypted; its folder must exist).",
+)
+@click.option(
+    "--passphrase",
+    "use_passphrase",
+    is_flag=True,
+    help="Seal with a passphrase (typed twice, or TRACKER_BACKUP_PASSPHRASE); with --key-file"
+    " as well, either opens the backup.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The backup key file, made on first use (default: backup.key in the instance folder).",
+)
+@guarded
+def backup_command(output: Path, use_passphrase: bool, key_file: Path | None) -> None:
+    """Back up the database and every evidence file into one encrypted file, with a manifest
+    of hashes; safe while the app is serving."""
+    from tracker.services.backup import BackupRequest, make_backup
+    from tracker.services.backup_files import check_output_path
+
+    # A bad path is refused before a key file is made or a passphrase asked for.
+    check_output_path(output, instance_files_kept(key_file))
+    secrets_given = sealing_secrets(use_passphrase, key_file)
+    request = BackupRequest(
+        output=output,
+        secrets=secrets_given,
+        instance_path=settings_of_app().instance_path,
+        created_at=datetime.now(UTC),
+        open_sqlite_file=sqlite_file_opener(),
+        protected_paths=instance_files_kept(key_file),
+    )
+    summary = make_backup(engine_of_app(), evidence_store(), request)
+    audit_backup(summary, sealed_with(secrets_given))
+    for key in summary.manifest.missing_evidence:
+        click.echo(f"Warning: evidence file {key} was missing; the backup lacks it", err=True)
+    manifest = summary.manifest
+    click.echo(
+        f"Backed up {manifest.total_rows():,} rows in {len(manifest.tables)} tables and"
+        f" {len(manifest.evidence_names)} evidence files to {output} ({summary.size:,} bytes)."
+    )
+    click.echo(f"SHA-256 of {output.name}: {summary.sha256}")
+
+
+def audit_backup(summary: Any, how: str) -> None:
+    """Record the backup in the audit log; a database behind the code cannot take the entry."""
+    from tracker.migrations import head_revision
+    from tracker.services.backup import record_backup
+
+    if summary.manifest.revision != head_revision():
+        click.echo("Not in the audit log: the database is at an older revision.", err=True)
+        return
+    with unit_of_work(engine_of_app()) as session:
+        record_backup(session, summary, sealed_with=how)
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Replace an instance holding records (all of it is lost)."
+)
+@click.option(
+    "--passphrase",
+    "use_passphrase",
+    is_flag=True,
+    help="Open with the passphrase (typed, or TRACKER_BACKUP_PASSPHRASE).",
+)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), help=KEY_FILE_HELP)
+@click.option(
+    "--verify-only",
+    is_flag=True,
+    help="Check the key, every byte and every file's hash; restore nothing.",
+)
+@guarded
+def restore_command(
+    source: Path, force: bool, use_passphrase: bool, key_file: Path | None, verify_only: bool
+) -> None:
+    """Restore the backup SOURCE into this instance, which must be empty (or --force): checked
+    whole before anything is written, then checked as `tracker check` does."""
+    from tracker.services.backup_restore import RestoreTarget, restore_backup, verify_backup
+
+    secrets_given = opening_secrets(use_passphrase, key_file)
+    if verify_only:
+        unpacked = verify_backup(source, secrets_given)
+        describe_backup(unpacked.manifest, unpacked.sha256)
+        click.echo("Verified: every byte authenticates and every file matches the manifest.")
+        return
+    settings = settings_of_app()
+    target = RestoreTarget(
+        engine=engine_of_app(),
+        store=evidence_store(),
+        instance_path=settings.instance_path,
+        open_sqlite_file=sqlite_file_opener(),
+    )
+    summary = restore_backup(source, secrets_given, target, force=force)
+    describe_backup(summary.manifest, summary.sha256)
+    report_restore(summary)
+    if write_secret_key(settings):
+        click.echo(f"Secret key written to {settings.secret_key_path} (mode 0600).")
+
+
+def describe_backup(manifest: Any, sha256: str) -> None:
+    click.echo(
+        f"Backup made {manifest.created_at} by tracker {manifest.tracker_version}"
+        f" ({manifest.engine}, revision {manifest.revision or 'none'}):"
+        f" {manifest.total_rows():,} rows in {len(manifest.tables)} tables,"
+        f" {len(manifest.evidence_names)} evidence files; SHA-256 {sha256}"
+    )
+
+
+def report_restore(summary: Any) -> None:
+    """What was restored, then `tracker check`'s and `tracker evidence verify`'s findings."""
+    click.echo("Restored; every table matches the backup's manifest.")
+    if summary.upgraded_from is not None:
+        click.echo(f"Upgraded the database from {summary.upgraded_from} to the current schema.")
+    from tracker.services.evidence_checks import check_line
+
+    evidence = summary.evidence
+    problems = [str(problem) for problem in summary.integrity.problems]
+    problems += [check_line(evidence, check) for check in evidence.problems]
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        fail(f"restored, but {len(problems)} problem(s) found (see above)")
+    click.echo("No integrity problems found.")
+    click.echo(f"Audit {summary.integrity.audit_chain.summary()}.")
+    click.echo(f"All {len(summary.evidence.checks)} stored files match their SHA-256.")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -811,7 +1120,8 @@ def serve_command(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     settings = settings_of_app()
-    require_current_schema(engine_of_app())
+    if not settings.starts_locked:  # else the unlock page checks, once it has the key
+        require_current_schema(engine_of_app())
     app = create_app(settings)
     click.echo(f"Serving the tracker on http://{host}:{port}/ (Ctrl+C stops it).")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
@@ -829,6 +1139,8 @@ COMMANDS = (
     report_group,
     evidence_group,
     consent_group,
+    backup_command,
+    restore_command,
     serve_command,
 )
 

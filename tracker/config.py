@@ -8,11 +8,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from tracker.domain.errors import ConfigError
 
 ENV_PREFIX = "TRACKER_"
 CONFIG_ENV = "TRACKER_CONFIG"
 SECRET_KEY_FILE = "secret_key"
+# The embedded database's key (key_file mode) and the argon2id salt and costs (passphrase mode).
+DATABASE_KEY_FILE = "database.key"
+DATABASE_KDF_FILE = "database.kdf.json"
+DATABASE_ENCRYPTION_MODES = ("key_file", "passphrase", "off")
+# Read by CLI commands in passphrase mode; not a setting, so the loader lets it pass.
+PASSPHRASE_ENV = "TRACKER_DATABASE_PASSPHRASE"
+# Read by `tracker backup --passphrase` and `tracker restore --passphrase`; not a setting either.
+BACKUP_PASSPHRASE_ENV = "TRACKER_BACKUP_PASSPHRASE"
+NOT_SETTINGS = frozenset({CONFIG_ENV, PASSPHRASE_ENV, BACKUP_PASSPHRASE_ENV})
 # Values people paste from examples; a real secret is long and random.
 PLACEHOLDER_SECRETS = frozenset(
     {
@@ -64,6 +75,13 @@ class Settings:
     evidence_path: str = ""
     # The largest evidence file accepted, in bytes (100 MB).
     evidence_max_bytes: int = 100 * 1024 * 1024
+    # How the embedded SQLite database is encrypted: key_file, passphrase or off (PostgreSQL
+    # ignores it).
+    database_encryption: str = "key_file"
+    # The database key file; empty means <instance_path>/database.key.
+    database_key_file: str = ""
+    # A server: refuse to start, rather than warn, when a key file is readable by others.
+    production: bool = False
 
     @property
     def resolved_database_url(self) -> str:
@@ -78,6 +96,36 @@ class Settings:
         if self.evidence_path:
             return Path(self.evidence_path)
         return self.instance_path / "evidence"
+
+    @property
+    def sqlite_database_path(self) -> Path | None:
+        """The embedded database's file, or None for PostgreSQL or an in-memory database."""
+        url = make_url(self.resolved_database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
+    @property
+    def encrypts_database(self) -> bool:
+        """True when the database is an SQLite file SQLCipher must encrypt."""
+        return self.database_encryption != "off" and self.sqlite_database_path is not None
+
+    @property
+    def starts_locked(self) -> bool:
+        """Passphrase mode: the web app serves only its unlock page until the key is typed."""
+        return self.encrypts_database and self.database_encryption == "passphrase"
+
+    @property
+    def resolved_database_key_file(self) -> Path:
+        """The key file, defaulting to `database.key` in the instance folder."""
+        if self.database_key_file:
+            return Path(self.database_key_file)
+        return self.instance_path / DATABASE_KEY_FILE
+
+    @property
+    def database_kdf_path(self) -> Path:
+        """Passphrase mode: the argon2id salt and costs (not secret, but needed to unlock)."""
+        return self.instance_path / DATABASE_KDF_FILE
 
     @property
     def secret_key_path(self) -> Path:
@@ -154,7 +202,7 @@ def read_environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """Typed values from TRACKER_* variables; raises ConfigError for unknown names."""
     values: dict[str, Any] = {}
     for name, text in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or is_test_variable(name):
+        if not name.startswith(ENV_PREFIX) or name in NOT_SETTINGS or is_test_variable(name):
             continue
         key = name[len(ENV_PREFIX) :].lower()
         values[key] = coerce_environment_value(key, text, name)
@@ -241,6 +289,10 @@ def validate_settings(settings: Settings) -> None:
     if not settings.quick_exit_url.startswith(("https://", "http://")):
         raise ConfigError("quick_exit_url: must be an http:// or https:// address")
     check_evidence_path(settings)
+    if settings.database_encryption not in DATABASE_ENCRYPTION_MODES:
+        raise ConfigError(
+            f"database_encryption: must be one of {', '.join(DATABASE_ENCRYPTION_MODES)}"
+        )
     if settings.default_language not in LANGUAGES:
         raise ConfigError(f"default_language: must be one of {', '.join(LANGUAGES)}")
     if settings.log_level.upper() not in LOG_LEVELS:

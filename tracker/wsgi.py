@@ -8,4 +8,5 @@ from tracker import create_app
 from tracker.cli import require_current_schema
 
 application = create_app()
-require_current_schema(application.extensions["tracker_engine"])
+if not application.config["TRACKER_SETTINGS"].starts_locked:  # else checked once unlocked
+    require_current_schema(application.extensions["tracker_engine"])

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
+from tests.conftest import fixed_test_key
 from tests.factories import make_incident, make_place
 from tracker.db import make_engine
 from tracker.services import incident_queries
@@ -56,7 +57,7 @@ def sqlite_session(tmp_path: Path, sqlite_template: Path) -> Iterator[Session]:
     """The R*Tree is SQLite's (PostgreSQL reads the columns): these run on SQLite only."""
     path = tmp_path / "spans.db"
     shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", database_key=fixed_test_key)
     with Session(engine) as session:
         yield session
     engine.dispose()

@@ -37,6 +37,7 @@ from tracker.web.i18n import LANGUAGE_NAMES, init_languages
 from tracker.web.navigation import current_language, navigation
 from tracker.web.sessions import DatabaseSessionInterface
 from tracker.web.throttle import make_limiter
+from tracker.web.unlock import install_database_guard
 
 # Forms carry text, not files (evidence uploads get their own limit).
 MAX_FORM_BYTES = 2 * 1024 * 1024
@@ -46,7 +47,9 @@ MAX_FORM_FIELDS = 500
 def init_web(app: Flask, settings: Settings) -> None:
     """Everything a request needs, in the order the hooks must run."""
     configure_flask(app, settings)
-    app.extensions["tracker_read_engine"] = engine_from_settings(settings, for_writing=False)
+    app.extensions["tracker_read_engine"] = engine_from_settings(
+        settings, for_writing=False, database_key=app.extensions["tracker_database_key"]
+    )
     app.session_interface = DatabaseSessionInterface(
         app.extensions["tracker_read_engine"], app.extensions["tracker_engine"], settings
     )
@@ -72,6 +75,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     )
     app.jinja_env.filters.update(fuzzy_date=fuzzy_date, grade=grade)
     public(app.view_functions["static"])
+    install_database_guard(app, settings)
 
 
 def configure_flask(app: Flask, settings: Settings) -> None:

@@ -32,8 +32,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('custody_entry', schema=None) as batch_op:
-        batch_op.drop_column('origin')
-    with op.batch_alter_table('evidence', schema=None) as batch_op:
-        batch_op.drop_column('derivation')
-        batch_op.drop_column('storage_key')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the
+    # evidence table, which custody entries refer to, and fail on the foreign key.
+    op.drop_column('custody_entry', 'origin')
+    op.drop_column('evidence', 'derivation')
+    op.drop_column('evidence', 'storage_key')
