@@ -21,7 +21,7 @@ from tests.factories import (
     make_place,
 )
 from tracker.config import Settings
-from tracker.db import make_engine
+from tracker.db import make_engine, normalise_database_url
 from tracker.domain.backup_format import BackupSecrets
 from tracker.domain.backup_manifest import Manifest
 from tracker.models import AuditEntry, Incident
@@ -122,14 +122,20 @@ def database_state(url: str) -> Any:
         engine.dispose()
 
 
+def admin_url() -> str:
+    """The test database's URL with psycopg 3 named: CI gives a bare postgresql:// URL, which
+    SQLAlchemy alone would open with psycopg2."""
+    return normalise_database_url(POSTGRES_URL or "")
+
+
 def restore_database_name() -> str:
-    return f"{make_url(POSTGRES_URL).database}_restore"
+    return f"{make_url(admin_url()).database}_restore"
 
 
 def create_restore_database() -> str:
     """A second scratch database beside the test one, for restores on PostgreSQL."""
     name = restore_database_name()
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.execute(
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
@@ -137,11 +143,11 @@ def create_restore_database() -> str:
         if exists is None:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    return make_url(admin_url()).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_restore_database() -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(
             f'DROP DATABASE IF EXISTS "{restore_database_name()}" WITH (FORCE)'
