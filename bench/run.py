@@ -1,6 +1,7 @@
 """Benchmark generation, JSON import and export, and incident list queries (run on demand).
 
-    .venv/bin/python bench/run.py [--count 100000] [--small 10000] [--postgres URL] [--queries-only]
+    .venv/bin/python bench/run.py [--count 100000] [--small 10000] [--postgres URL]
+        [--queries-only | --import-only]
 
 Targets (docs/performance.md): import >= 5,000 incidents/s; export in constant memory; ORM list
 queries within 2x the same query in raw SQL.
@@ -145,11 +146,71 @@ def export(engine: Engine, path: Path, *, trace: bool) -> tuple[float, int]:
     return seconds, peak
 
 
-def import_into(engine: Engine, path: Path) -> float:
-    started = time.perf_counter()
+class PhaseClock:
+    """Seconds spent in each phase of an import, from import_json's on_phase calls."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.current: str | None = None
+        self.since = time.perf_counter()
+
+    def __call__(self, name: str | None) -> None:
+        now = time.perf_counter()
+        if self.current is not None:
+            self.seconds[self.current] = self.seconds.get(self.current, 0.0) + now - self.since
+        self.current, self.since = name, now
+
+
+@dataclass
+class ImportTiming:
+    """One import: wall-clock seconds in all and by phase, and the CPU seconds it took here
+    and, on a local PostgreSQL, in its server process (other work on the machine stretches
+    the wall clock far more than these)."""
+
+    seconds: float
+    phases: dict[str, float]
+    cpu: float
+    server_cpu: float | None
+
+
+def import_into(engine: Engine, path: Path) -> ImportTiming:
+    """Import in one transaction, committed, timed by phase."""
+    clock = PhaseClock()
+    started, cpu = time.perf_counter(), time.process_time()
     with unit_of_work(engine) as session:
-        import_json(session, path)
-    return time.perf_counter() - started
+        server = server_process(session)
+        server_before = process_cpu(server)
+        import_json(session, path, on_phase=clock)
+        clock("commit")
+    clock(None)
+    server_after = process_cpu(server)
+    return ImportTiming(
+        seconds=time.perf_counter() - started,
+        phases=clock.seconds,
+        cpu=time.process_time() - cpu,
+        server_cpu=None
+        if server_before is None or server_after is None
+        else server_after - server_before,
+    )
+
+
+def server_process(session: Session) -> int | None:
+    """The PostgreSQL server process serving this session, if the server runs here."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+def process_cpu(pid: int | None) -> float | None:
+    """User and system CPU seconds of a process so far (Linux /proc), None if unknown."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- list queries: the service versus hand-written SQL ------------------------------------
@@ -335,8 +396,12 @@ def bench_engine(label: str, url_of: Callable[[str], str], options: argparse.Nam
     print(f"\n## {label}\n")
     figures = Figures(label)
     small_path = options.workdir / f"{label}-{options.small}.json"
-    export_path = options.workdir / f"{label}-{options.count}.json"
-    if not options.queries_only:
+    export_path = options.export_file or options.workdir / f"{label}-{options.count}.json"
+    if options.import_only and export_path.exists():
+        print(f"- importing {export_path} as it is (--export-file)")
+        report_import(url_of("import"), export_path, figures, options.count)
+        return figures
+    if not options.queries_only and not options.import_only:
         figures.small_peak = traced_small_export(url_of("small"), options.small, small_path)
     engine = fresh_database(url_of("big"))
     if engine.dialect.name == "postgresql":
@@ -345,8 +410,9 @@ def bench_engine(label: str, url_of: Callable[[str], str], options: argparse.Nam
     report_generation(engine, options.count)
     if not options.queries_only:
         report_export(engine, export_path, figures, options)
-    figures.queries = report_queries(engine)
-    report_plans(engine)
+    if not options.import_only:
+        figures.queries = report_queries(engine)
+        report_plans(engine)
     engine.dispose()
     if not options.queries_only:
         report_import(url_of("import"), export_path, figures, options.count)
@@ -369,6 +435,8 @@ def report_export(
         f"- JSON export of {options.count:,} incidents: {seconds:.1f} s"
         f" ({options.count / seconds:,.0f} incidents/s, {path.stat().st_size / 1024**2:.0f} MiB)"
     )
+    if options.import_only:
+        return
     _, figures.big_peak = export(engine, options.workdir / "traced.json", trace=True)
     print(
         f"- export peak Python memory (tracemalloc): {options.small:,} incidents"
@@ -379,13 +447,20 @@ def report_export(
 
 def report_import(url: str, path: Path, figures: Figures, count: int) -> None:
     target = fresh_database(url)
-    seconds = import_into(target, path)
+    before = load_average()
+    timing = import_into(target, path)
     target.dispose()
-    figures.import_rate = count / seconds
+    figures.import_rate = count / timing.seconds
+    server = "" if timing.server_cpu is None else f", server {timing.server_cpu:.1f} s"
     print(
-        f"- JSON import of {count:,} incidents into an empty database: {seconds:.1f} s"
-        f" ({figures.import_rate:,.0f} incidents/s; target >= {IMPORT_TARGET:,})"
+        f"- JSON import of {count:,} incidents into an empty database: {timing.seconds:.1f} s"
+        f" ({figures.import_rate:,.0f} incidents/s; target >= {IMPORT_TARGET:,});"
+        f" CPU: this process {timing.cpu:.1f} s{server}; {before} before, {load_average()} after"
     )
+    print("\n| import phase | seconds |\n|---|---:|")
+    for name, spent in timing.phases.items():
+        print(f"| {name} | {spent:.1f} |")
+    print(f"| **total** | **{timing.seconds:.1f}** |")
 
 
 def traced_small_export(url: str, small: int, path: Path) -> int:
@@ -454,6 +529,8 @@ def in_target(timing: QueryTiming, *, first_page: bool) -> bool:
 
 def query_verdict(figures: Figures, *, first_page: bool, typed: bool = False) -> str:
     timings = [timing for timing in figures.queries if in_target(timing, first_page=first_page)]
+    if not timings:
+        return "not run"
     ratios = {
         timing.name: timing.orm / timing.typed if typed else timing.ratio for timing in timings
     }
@@ -488,10 +565,24 @@ def parse_options() -> argparse.Namespace:
         default=None,
         help="also run on this PostgreSQL database (its data is dropped)",
     )
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
         "--queries-only",
         action="store_true",
         help="generate, then time and explain the list queries; no JSON export or import",
+    )
+    only.add_argument(
+        "--import-only",
+        action="store_true",
+        help="generate, export, then time the import by phase; no memory trace or queries",
+    )
+    parser.add_argument(
+        "--export-file",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="keep the big export here; with --import-only, an existing one is imported as it"
+        " is (it must hold --count incidents), without generating again",
     )
     return parser.parse_args()
 

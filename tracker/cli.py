@@ -159,9 +159,10 @@ def init_command(admin_username: str) -> None:
     passphrase); an existing unencrypted one is encrypted in place.
     """
     from tracker.migrations import upgrade_database
-    from tracker.services.users import create_first_admin
+    from tracker.services.users import check_username_form, create_first_admin
 
     settings = settings_of_app()
+    check_username_form(admin_username)
     if write_secret_key(settings):
         click.echo(f"Secret key written to {settings.secret_key_path} (mode 0600).")
     if settings.encrypts_database:
@@ -354,6 +355,8 @@ def export_csv_command(output: Path) -> None:
 
 def write_atomically(path: Path, write: Callable[[Any], int]) -> int:
     """Write to a temporary file beside PATH and rename it, so a failure leaves no half file."""
+    if not path.name:
+        raise TrackerError(f"cannot write {str(path)!r}: give a file name")
     temporary = path.with_name(f".{path.name}.partial")
     try:
         with temporary.open("wb") as handle:
@@ -1145,6 +1148,16 @@ COMMANDS = (
 )
 
 
+class TrackerGroup(FlaskGroup):
+    """The `tracker` group: an argument holding a NUL byte is a usage error (exit 2) before any
+    command runs, rather than a ValueError wherever a path or name first meets the system."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if any("\x00" in argument for argument in args):
+            raise click.UsageError("an argument holds a NUL byte", ctx)
+        return super().parse_args(ctx, args)
+
+
 def build_cli(settings: Settings) -> FlaskGroup:
     """The command group, bound to settings loaded once."""
 
@@ -1152,7 +1165,7 @@ def build_cli(settings: Settings) -> FlaskGroup:
         # Commands work before `tracker init` has written the secret key the web layer needs.
         return create_app(settings, web=False)
 
-    group = FlaskGroup(
+    group = TrackerGroup(
         create_app=make_app,
         add_default_commands=False,
         add_version_option=False,

@@ -37,6 +37,16 @@ def test_init_writes_a_private_secret_and_prints_the_admin_password_once(
     assert users[0].password_hash.startswith("$argon2id$")
 
 
+@pytest.mark.parametrize("username", ["", "two words", "nul\x01byte", "x" * 101])
+def test_init_with_a_malformed_admin_username_writes_nothing(
+    cli: TrackerRunner, settings: Settings, username: str
+) -> None:
+    result = cli.invoke("init", "--admin-username", username)
+    assert result.exit_code == 1
+    assert "username:" in result.stderr
+    assert not settings.secret_key_path.exists()
+
+
 def test_db_current_reports_head(cli: TrackerRunner) -> None:
     result = cli.invoke("db", "current")
     assert result.exit_code == 0

@@ -30,12 +30,17 @@ from wtforms.widgets import TextInput
 
 from tracker.domain.dates import FuzzyDate, parse_fuzzy_date
 from tracker.domain.errors import InvalidDate
+from tracker.forms.records import no_control_characters
 from tracker.models import Incident
 from tracker.services.incident_entry import NewPlace, QuickEntry
 from tracker.services.incident_queries import DateMatch, IncidentFilters
 from tracker.services.incidents import IncidentDraft
 
 Choices = Iterable[tuple[str, str]]
+# Text that finds records (codes, names, dates to filter by) or goes to the audit log as a
+# reason: never searched for or stored with a NUL, which PostgreSQL refuses outright. Fields
+# saved through the services are checked there, with the services' own message.
+LOOKUP_TEXT = (Optional(), no_control_characters)
 MAX_SUMMARY = 20_000
 MAX_NARRATIVE = 200_000
 MAX_COUNT = 10_000_000
@@ -102,9 +107,9 @@ class IncidentFilterForm(FlaskForm):  # type: ignore[misc]
 
     type = SelectField(_l("Type"), default="")
     date_from = StringField(
-        _l("From"), validators=[Optional(), Length(max=200)], render_kw={"inputmode": "text"}
+        _l("From"), validators=[*LOOKUP_TEXT, Length(max=200)], render_kw={"inputmode": "text"}
     )
-    date_to = StringField(_l("To"), validators=[Optional(), Length(max=200)])
+    date_to = StringField(_l("To"), validators=[*LOOKUP_TEXT, Length(max=200)])
     date_match = SelectField(
         _l("Dates must"),
         choices=[
@@ -118,15 +123,15 @@ class IncidentFilterForm(FlaskForm):  # type: ignore[misc]
     place = SelectOrTextField(
         _l("Place, with its sub-places"),
         validate_choice=False,
-        validators=[Optional(), Length(max=300)],
+        validators=[*LOOKUP_TEXT, Length(max=300)],
     )
     perpetrator_type = SelectField(_l("Perpetrator type"), default="")
     organisation = StringField(
-        _l("Organisation"), validators=[Optional(), Length(max=300)], filters=[strip]
+        _l("Organisation"), validators=[*LOOKUP_TEXT, Length(max=300)], filters=[strip]
     )
     verification_status = SelectField(_l("Verification"), default="")
-    case = StringField(_l("Case"), validators=[Optional(), Length(max=300)], filters=[strip])
-    person = StringField(_l("Person"), validators=[Optional(), Length(max=300)], filters=[strip])
+    case = StringField(_l("Case"), validators=[*LOOKUP_TEXT, Length(max=300)], filters=[strip])
+    person = StringField(_l("Person"), validators=[*LOOKUP_TEXT, Length(max=300)], filters=[strip])
     sort = SelectField(
         _l("Sort"), choices=[SelectChoice(v, label) for v, label in SORT_LABELS], default="-date"
     )
@@ -307,7 +312,7 @@ class QuickEntryForm(PlacePickerMixin, FlaskForm):  # type: ignore[misc]
         _l("Their real name (optional)"), validators=[Optional(), Length(max=200)]
     )
     victim_code = StringField(
-        _l("Or the code of a person already recorded"), validators=[Optional(), Length(max=20)]
+        _l("Or the code of a person already recorded"), validators=[*LOOKUP_TEXT, Length(max=20)]
     )
     source_kind = SelectField(_l("How we know"), default="")
     source_text = TextAreaField(
@@ -344,7 +349,7 @@ class QuickEntryForm(PlacePickerMixin, FlaskForm):  # type: ignore[misc]
 
 class DeleteForm(FlaskForm):  # type: ignore[misc]
     version = HiddenField(validators=[InputRequired()])
-    reason = StringField(_l("Why"), validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Why"), validators=[*LOOKUP_TEXT, Length(max=500)])
     submit = SubmitField(_l("Delete"))
 
     @property
@@ -376,7 +381,7 @@ class InvolvementAddForm(FlaskForm):  # type: ignore[misc]
     role = SelectField(_l("Role"), default="victim")
     person_code = StringField(
         _l("Person's code"),
-        validators=[Optional(), Length(max=20)],
+        validators=[*LOOKUP_TEXT, Length(max=20)],
         render_kw={"autocomplete": "off"},
     )
     organisation = SelectField(
@@ -426,7 +431,7 @@ class LinkAddForm(FlaskForm):  # type: ignore[misc]
     link_type = SelectField(_l("This incident"), default="precedes")
     other_code = StringField(
         _l("Incident code"),
-        validators=[InputRequired(), Length(max=20)],
+        validators=[InputRequired(), Length(max=20), no_control_characters],
         render_kw={"autocomplete": "off", "placeholder": "INC-000123"},
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])

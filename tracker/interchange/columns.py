@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
-from itertools import chain
+from itertools import chain, compress
 from operator import itemgetter
 from typing import Any
 
@@ -24,11 +24,13 @@ from tracker.domain.text import has_control_characters
 from tracker.interchange.bulk import Processor, convert, row_processor
 from tracker.interchange.tables import (
     DATE_FORM,
-    UUID_FORM,
     FieldProblem,
     column_schema,
     exported_columns,
+    import_default,
     kind_of,
+    null_on_import,
+    optional_on_import,
     reader_for,
     section_table,
     to_json_value,
@@ -78,14 +80,15 @@ class ColumnReader:
     kind: str
     # Which future check applies: "datetime", "date", "fuzzy_date", or None.
     future_kind: str | None
+    # Whether the file may give null (for a column the import assigns, too).
+    nullable: bool
+    # Whether the file may leave the field out, and what it then stands for.
+    optional: bool
+    default: Any
 
     @property
     def name(self) -> str:
         return self.column.name
-
-    @property
-    def nullable(self) -> bool:
-        return bool(self.column.nullable)
 
     @property
     def limit(self) -> int:
@@ -100,6 +103,9 @@ def column_readers(table_name: str) -> tuple[ColumnReader, ...]:
             read=reader_for(column),
             kind=kind_of(column),
             future_kind=None if may_be_future(column) else future_kind_of(column),
+            nullable=null_on_import(column),
+            optional=optional_on_import(column),
+            default=import_default(column),
         )
         for column in exported_columns(section_table(table_name))
     )
@@ -191,7 +197,7 @@ def fast_section(
     Raises NeedsRecordCheck when a column's checks cannot vouch for every value.
     """
     readers = column_readers(name)
-    columns = column_values([reader.name for reader in readers], records)
+    columns = column_values(readers, records)
     converted = [
         driver_values(reader, driver, columns[reader.name], reading)
         for reader, driver in zip(readers, column_drivers(name, dialect), strict=True)
@@ -199,18 +205,33 @@ def fast_section(
     return columns, list(zip(*converted, strict=True))
 
 
-def column_values(names: list[str], records: Sequence[Any]) -> dict[str, Sequence[Any]]:
-    """Raises NeedsRecordCheck unless every record is an object with exactly the known fields."""
+def column_values(
+    readers: Sequence[ColumnReader], records: Sequence[Any]
+) -> dict[str, Sequence[Any]]:
+    """Each column's values, a field every record leaves out (a file written before its
+    column existed) standing for its default.
+
+    Raises NeedsRecordCheck unless every record is an object with exactly the same known
+    fields, those left out being optional.
+    """
     if not records:
-        return {name: () for name in names}
-    if not only(records, dict) or set(map(len, records)) != {len(names)}:
+        return {reader.name: () for reader in readers}
+    if not only(records, dict):
+        raise NeedsRecordCheck
+    first = records[0]
+    present = [reader.name for reader in readers if reader.name in first]
+    absent = [reader for reader in readers if reader.name not in first]
+    if not all(reader.optional for reader in absent) or set(map(len, records)) != {len(present)}:
         raise NeedsRecordCheck
     try:
         # Every table has the eight bookkeeping columns, so itemgetter returns tuples.
-        rows = list(map(itemgetter(*names), records))
+        rows = list(map(itemgetter(*present), records))
     except KeyError:
         raise NeedsRecordCheck from None
-    return dict(zip(names, zip(*rows, strict=True), strict=True))
+    columns: dict[str, Sequence[Any]] = dict(zip(present, zip(*rows, strict=True), strict=True))
+    for reader in absent:
+        columns[reader.name] = [reader.default] * len(records)
+    return {reader.name: columns[reader.name] for reader in readers}
 
 
 def only(values: Iterable[Any], *types: type) -> bool:
@@ -271,14 +292,16 @@ def boolean_values(batch: Batch) -> Sequence[Any]:
 
 
 def uuid_values(batch: Batch) -> Sequence[Any]:
-    check_form(batch, UUID_FORM)
+    if not uuid_form_holds(batch.present):
+        raise NeedsRecordCheck
     if batch.driver.route is not None:
         return routed(batch.driver.route, batch)
     return processed(batch.driver, merged(batch.values, list(map(uuid.UUID, batch.present))))
 
 
 def datetime_values(batch: Batch) -> Sequence[Any]:
-    check_form(batch, MOMENT_FORM, datetime.fromisoformat)
+    if not moment_form_holds(batch.present):
+        raise NeedsRecordCheck
     # One form, all in UTC: the text order is the time order.
     if batch.reader.future_kind is not None and max(batch.present) > batch.reading.moment_text:
         raise NeedsRecordCheck
@@ -296,6 +319,61 @@ def date_values(batch: Batch) -> Sequence[Any]:
         return routed(batch.driver.route, batch)
     days = list(map(date.fromisoformat, batch.present))
     return processed(batch.driver, merged(batch.values, days))
+
+
+# The exporter's forms with every digit made 0: a value is in the form when translating its
+# digits (hex digits for a UUID) to 0 gives this, and a moment's offset is really +00:00. Only
+# ASCII digits are translated.
+UUID_SHAPE = "00000000-0000-0000-0000-000000000000"
+MOMENT_SHAPE = "0000-00-00T00:00:00.000000+00:00"
+UTC_OFFSET = "+00:00"
+HEX_TO_ZERO = str.maketrans(dict.fromkeys("0123456789abcdef", "0"))
+DIGIT_TO_ZERO = str.maketrans(dict.fromkeys("0123456789", "0"))
+
+
+def joined_if_shaped(values: Sequence[Any], shape: str, digits: dict[int, str]) -> str | None:
+    """All values joined, if every one is text of SHAPE once its DIGITS are made 0: one
+    translation in C, rather than a regular expression per value; else None."""
+    if not only(values, str) or set(map(len, values)) != {len(shape)}:
+        return None
+    joined = "".join(values)
+    return joined if joined.translate(digits) == shape * len(values) else None
+
+
+def times_in_range(joined: str) -> bool:
+    """Whether the moments joined (each of MOMENT_SHAPE) have hours up to 23, minutes and
+    seconds up to 59: a digit at a time, every value's at once (its Nth character is at
+    N, N + 32, N + 64...)."""
+    step = len(MOMENT_SHAPE)
+    hour_tens, hour_units = joined[11::step], joined[12::step]
+    if not set(hour_tens) <= set("012"):
+        return False
+    after_twenty = compress(hour_units, map("2".__eq__, hour_tens))
+    if not set(after_twenty) <= set("0123"):
+        return False
+    return set(joined[14::step]) | set(joined[17::step]) <= set("012345")
+
+
+def uuid_form_holds(values: Sequence[Any]) -> bool:
+    """Whether every value is a UUID in lower-case hyphenated form (UUID_FORM)."""
+    return joined_if_shaped(values, UUID_SHAPE, HEX_TO_ZERO) is not None
+
+
+def moment_form_holds(values: Sequence[Any]) -> bool:
+    """Whether every value is a timestamp in the exporter's form (MOMENT_FORM) that
+    datetime.fromisoformat takes: the shape, the offset +00:00 (the shape holds one "+" a
+    value), hours, minutes and seconds in range, and each distinct day a real one."""
+    joined = joined_if_shaped(values, MOMENT_SHAPE, DIGIT_TO_ZERO)
+    if joined is None or joined.count(UTC_OFFSET) != len(values):
+        return False
+    if not times_in_range(joined):
+        return False
+    try:
+        for day in set(map(itemgetter(slice(0, 10)), values)):
+            date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
 def check_form(

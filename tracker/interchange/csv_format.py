@@ -216,6 +216,8 @@ def load_mapping(path: Path) -> CsvMapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path.name}: not a valid TOML mapping ({error})") from None
+    except RecursionError:
+        raise InvalidInput(f"{path.name}: the TOML is nested too deeply to be a mapping") from None
     unknown = sorted(set(data) - MAPPING_KEYS)
     if unknown:
         raise InvalidInput(f"{path.name}: unknown key {unknown[0]!r}")

@@ -1,7 +1,7 @@
 """Decide, record by record, what an import does: insert, update to a newer version, or skip."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -11,12 +11,13 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
-from tracker.domain.audit_chain import canonical_uuid, link_after
+from tracker.domain.audit_chain import HASHED_FIELDS, canonical_moment, hash_fields, stored_uuid
 from tracker.domain.errors import InvalidInput
 from tracker.interchange.bulk import convert, row_processor
-from tracker.interchange.columns import Reading, column_readers
+from tracker.interchange.columns import MOMENT_FORM, Reading, column_readers
 from tracker.interchange.references import check_across_records
 from tracker.interchange.tables import (
+    ASSIGNED_ON_IMPORT,
     AUDIT_SECTION,
     IMPORT_DEFAULTS,
     all_section_names,
@@ -46,9 +47,13 @@ class SectionPlan:
     new_rows: list[tuple[Any, ...]] = field(default_factory=list)
     # Python values by column.
     updated_rows: Rows = field(default_factory=list)
+    # The database's rows the updated ones replace (what they pointed to before, say).
+    replaced_rows: Rows = field(default_factory=list)
     unchanged: int = 0
     # The table held no rows before: nothing in it to compare with or to keep indexed.
     was_empty: bool = False
+    # Every record of the section, new or not: interchange values by column, as in the file.
+    columns: dict[str, Sequence[Any]] = field(default_factory=dict)
 
 
 def plan_import(session: Session, document: dict[str, Any], *, now: datetime) -> list[SectionPlan]:
@@ -84,6 +89,7 @@ def plan_section(
         table=section.table,
         keys=insert_keys(section.table),
         was_empty=not filled,
+        columns=section.columns,
     )
     new = list(range(len(section.rows)))
     if filled:
@@ -138,7 +144,11 @@ def compare(
     row = parse_record(section.table, section.name, index, section.records[index], now=now)
     if section.name == AUDIT_SECTION:
         current = without_withheld_changes(current)
-    if all(current[column] == value for column, value in row.items()):
+    assigned = ASSIGNED_ON_IMPORT.get(section.name, frozenset())
+    if all(
+        current[column] == value or (value is None and column in assigned)
+        for column, value in row.items()
+    ):
         plan.unchanged += 1
     elif "version" in row and row["version"] != current["version"]:
         add_newer(plan, row, current)
@@ -152,6 +162,7 @@ def compare(
 def add_newer(plan: SectionPlan, row: dict[str, Any], current: dict[str, Any]) -> None:
     if row["version"] > current["version"]:
         plan.updated_rows.append(row)
+        plan.replaced_rows.append(current)
     else:
         plan.unchanged += 1
 
@@ -223,25 +234,40 @@ def renumber_audit(session: Session, plan: SectionPlan) -> SectionPlan:
 def chain_audit(session: Session, plan: SectionPlan, section: Section) -> SectionPlan:
     """Fill each new entry's previous_hash and entry_hash, in sequence order, after the head.
 
-    Hashes are computed from the file's values (the driver's forms differ by engine), which
-    the database keeps as they are, so the chain verifies when read back.
+    Hashes are computed from the file's values in their canonical form (the driver's forms
+    differ by engine), which the database keeps as they are, so the chain verifies when read
+    back: tracker.domain.audit_chain.chain_entry would give the same fields.
     """
     keys = plan.keys
     at = {key: keys.index(key) for key in ("id", "sequence", "previous_hash", "entry_hash")}
-    records = dict(zip(section.columns["id"], section.records, strict=True))
+    contents = audit_contents(section)
     previous_hash = next_link(audit_chain_head(session))[1]
     chained = []
     for row in sorted(plan.new_rows, key=itemgetter(at["sequence"])):
-        record = records[canonical_uuid(str(row[at["id"]]))]
-        values = {
-            **record,
-            "sequence": row[at["sequence"]],
-            "occurred_at": datetime.fromisoformat(record["occurred_at"]),
-        }
-        link, own_hash = link_after(values, previous_hash)
+        fields = contents[stored_uuid(row[at["id"]])]
+        fields["sequence"] = row[at["sequence"]]
+        fields["previous_hash"] = previous_hash
         filled = list(row)
-        filled[at["previous_hash"]], filled[at["entry_hash"]] = link, own_hash
+        filled[at["previous_hash"]] = previous_hash
+        filled[at["entry_hash"]] = previous_hash = hash_fields(fields)
         chained.append(tuple(filled))
-        previous_hash = own_hash
     plan.new_rows = chained
     return plan
+
+
+def audit_contents(section: Section) -> dict[str, dict[str, Any]]:
+    """The hashed fields of each audit entry of the file but its sequence and link, by UUID.
+
+    The file's values are already canonical (UUIDs lower-case and hyphenated, changes as JSON
+    gives them), timestamps too when in the exporter's form; others are put in it.
+    """
+    columns = section.columns
+    names = [name for name in HASHED_FIELDS if name not in ("sequence", "previous_hash")]
+    moments = [
+        moment
+        if MOMENT_FORM.fullmatch(moment)
+        else canonical_moment(datetime.fromisoformat(moment))
+        for moment in columns["occurred_at"]
+    ]
+    values = [moments if name == "occurred_at" else columns[name] for name in names]
+    return {entry[0]: dict(zip(names, entry, strict=True)) for entry in zip(*values, strict=True)}

@@ -3,6 +3,8 @@
 from collections.abc import Callable
 
 ProgressCallback = Callable[[int, int], None]
+# Told the name of each phase of a long import as it begins (for timing it).
+PhaseCallback = Callable[[str], None]
 
 
 class Progress:

@@ -77,6 +77,10 @@ IMPORT_DEFAULTS: dict[str, dict[str, Any]] = {
     },
     AUDIT_SECTION: {"previous_hash": None, "entry_hash": None},
 }
+# Values the import assigns itself when a file leaves them out or null: audit entries are
+# numbered on after the log's last entry (planning.renumber_audit). Files written before the
+# log was chained may hold null.
+ASSIGNED_ON_IMPORT: dict[str, frozenset[str]] = {AUDIT_SECTION: frozenset({"sequence"})}
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_PATTERN = (
@@ -105,6 +109,36 @@ def exported_columns(table: Table) -> list[Column[Any]]:
     """The table's columns in declaration order, less those that never leave the instance."""
     withheld = WITHHELD_COLUMNS.get(table.name, frozenset())
     return [column for column in table.columns if column.name not in withheld]
+
+
+def has_import_default(column: Column[Any]) -> bool:
+    """Whether a file may leave the field out, the import filling in the column's default:
+    a fixed value ("", 0, false, 1), not one computed per row (a UUID, a timestamp). Files
+    written before a column was added stay readable in the same format version."""
+    default = column.default
+    return default is not None and bool(getattr(default, "is_scalar", False))
+
+
+def import_default(column: Column[Any]) -> Any:
+    """The interchange value a left-out field stands for (None for one the import assigns)."""
+    if not has_import_default(column):
+        return None
+    return to_json_value(kind_of(column), getattr(column.default, "arg", None))
+
+
+def is_assigned_on_import(column: Column[Any]) -> bool:
+    return column.name in ASSIGNED_ON_IMPORT.get(column.table.name, frozenset())
+
+
+def optional_on_import(column: Column[Any]) -> bool:
+    """Whether a file may leave the field out: a nullable column (null), one with a default,
+    or one the import assigns."""
+    return bool(column.nullable) or has_import_default(column) or is_assigned_on_import(column)
+
+
+def null_on_import(column: Column[Any]) -> bool:
+    """Whether a file may give the field as null."""
+    return bool(column.nullable) or is_assigned_on_import(column)
 
 
 def order_columns(table: Table) -> list[ColumnElement[Any]]:
@@ -302,12 +336,13 @@ _READERS = {
 
 
 def column_schema(column: Column[Any]) -> dict[str, Any]:
-    """The JSON Schema of one column's values; nullable columns also accept null."""
+    """The JSON Schema of one column's values; nullable columns (and those the import
+    assigns) also accept null."""
     kind = kind_of(column)
     schema: dict[str, Any] = dict(_KIND_SCHEMAS[kind])
     if kind == "text":
         schema["maxLength"] = getattr(column.type, "length", None) or MAX_TEXT_LENGTH
-    if column.nullable and "type" in schema:
+    if null_on_import(column) and "type" in schema:
         # A type list, not anyOf: the compiled validator stays fast on large files.
         schema["type"] = [schema["type"], "null"]
     return schema
@@ -344,7 +379,7 @@ def record_schema(table: Table) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {column.name: column_schema(column) for column in columns},
-        "required": [column.name for column in columns if not column.nullable],
+        "required": [column.name for column in columns if not optional_on_import(column)],
         "additionalProperties": False,
     }
 

@@ -103,7 +103,8 @@ def section_by_records(
         for row in typed
     ]
     columns: dict[str, Sequence[Any]] = {
-        reader.name: [record.get(reader.name) for record in records] for reader, _ in pairs
+        reader.name: [record.get(reader.name, reader.default) for record in records]
+        for reader, _ in pairs
     }
     return columns, rows
 
@@ -196,9 +197,9 @@ def parse_record(
 
 def parse_value(reader: ColumnReader, record: dict[str, Any], *, now: datetime) -> Any:
     column = reader.column
-    value = record.get(column.name)
+    value = record.get(column.name, reader.default)
     if value is None:
-        if not column.nullable:
+        if not reader.nullable:
             raise FieldProblem("must not be null" if column.name in record else "is missing")
         return None
     parsed = reader.read(column, value)

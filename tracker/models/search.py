@@ -6,13 +6,16 @@ a GIN index over `to_tsvector('simple', folded)` does the same job (migration 00
 
 Every change a service makes is audited, so the index follows the audit log, as a trigger
 would: when an audit entry is inserted, the record it names is indexed again on the same
-connection, in the same transaction. Bulk loads (JSON import, synthetic data) write one audit
-entry for the whole load and are indexed again from scratch. The listener lives here, with
-the table, so that every process that loads the models (web, CLI, tests) keeps the index.
+connection, in the same transaction. Synthetic data writes one audit entry for the whole load
+and is indexed again from scratch; a JSON import indexes what it wrote before its audit entry
+(tracker.interchange.indexing). Target tables the index holds nothing for are built in bulk
+(tracker.models.search_bulk). The listener lives here, with the table, so that every process
+that loads the models (web, CLI, tests) keeps the index.
 """
 
 import hashlib
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapper
 from sqlmodel import Field, Session, SQLModel
 
-from tracker.domain.text import fold_for_search
+from tracker.domain.text import _FOLD_BEFORE
 from tracker.models.audit import AuditEntry
 from tracker.models.base import TimestampedRecord
 from tracker.models.cases import Case
@@ -84,8 +87,9 @@ CODE_MAX_WORDS = 5
 # PostgreSQL refuses a tsvector over 1 MB: long narratives are indexed in pieces.
 CHUNK_CHARACTERS = 20_000
 BATCH = 500
-# Audit entries of loads that write rows in bulk, past the services.
-BULK_LOADS = frozenset({("interchange", "import"), ("synthetic", "create")})
+# Audit entries of loads that write rows in bulk, past the services. A JSON import indexes
+# what it wrote itself, before its audit entry (tracker.interchange.indexing).
+BULK_LOADS = frozenset({("synthetic", "create")})
 
 
 @dataclass(frozen=True)
@@ -136,11 +140,37 @@ def search_entry_table() -> Table:
     return SQLModel.metadata.tables["search_entry"]
 
 
+# ASCII characters that are no part of a word (all but letters and digits).
+ASCII_NON_WORD = "".join(chr(code) for code in range(128) if not chr(code).isalnum())
+# Characters up to here are remembered once folded; any text folds alike either way.
+REMEMBERED_CHARACTERS = 0xFFFF
+
+
+class FoldedCharacters(dict[int, str]):
+    """What each character becomes in fold_for_search before its last step (NFC), worked out
+    the first time str.translate meets it.
+
+    Every step up to there is one character at a time: the letter map, case folding,
+    compatibility decomposition and dropping combining marks (decomposition may reorder
+    marks, but all of them go). So folding a text is one translate and one NFC.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code).translate(_FOLD_BEFORE).casefold())
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+        if code <= REMEMBERED_CHARACTERS:
+            self[code] = folded
+        return folded
+
+
+FOLDED_CHARACTERS = FoldedCharacters()
+
+
 def fold(value: str) -> str:
-    """İ/ı/I → i, Ə → e, no diacritics, no case."""
+    """İ/ı/I → i, Ə → e, no diacritics, no case: fold_for_search, spaces left as they are."""
     if value.isascii():  # the common case, folded alike without the Unicode steps
         return value.lower()
-    return fold_for_search(value)
+    return unicodedata.normalize("NFC", value.translate(FOLDED_CHARACTERS))
 
 
 def is_code(words: Sequence[str]) -> bool:
@@ -148,21 +178,35 @@ def is_code(words: Sequence[str]) -> bool:
     return 1 < len(words) <= CODE_MAX_WORDS and any(DIGIT.search(word) for word in words)
 
 
-def joined_codes(folded: str) -> list[str]:
-    """Each code, and its tails, as one word too (v2017014, 2017014): a code is then one
+def code_tails(words: Sequence[str]) -> list[str]:
+    """A code's words joined into one, and its tails (v2017014, 2017014): a code is then one
     rare word to look up, not a phrase of common ones (every pseudonym holds "v")."""
-    joined: list[str] = []
-    for piece in folded.split():
-        words = WORD.findall(piece)
-        if is_code(words):
-            joined.extend("".join(words[start:]) for start in range(len(words) - 1))
-    return joined
+    if not is_code(words):
+        return []
+    return ["".join(words[start:]) for start in range(len(words) - 1)]
 
 
 def folded_words(value: str) -> str:
-    """The words of the text, folded, one space apart, then its codes joined into one word."""
-    folded = fold(value)
-    return " ".join([*WORD.findall(folded), *joined_codes(folded)])
+    """The words of the text, folded, one space apart, then each code joined into one word.
+
+    A word is a run of letters and digits; a piece typed between spaces holding several
+    words and a digit is a code. Most pieces are one word, perhaps with punctuation at an
+    end, and need no regular expression.
+    """
+    pieces = fold(value).split()
+    if all(map(str.isalnum, pieces)):
+        return " ".join(pieces)
+    words: list[str] = []
+    codes: list[str] = []
+    for piece in pieces:
+        core = piece.strip(ASCII_NON_WORD)
+        if core.isalnum():
+            words.append(core)
+        elif core:
+            piece_words = WORD.findall(core)
+            words.extend(piece_words)
+            codes.extend(code_tails(piece_words))
+    return " ".join([*words, *codes])
 
 
 def chunks(words: str) -> list[str]:
@@ -259,19 +303,14 @@ def stored_words(
 
 
 def sync_targets(
-    connection: Connection,
-    target_table: str,
-    target_ids: Sequence[uuid.UUID],
-    *,
-    index_is_empty: bool = False,
+    connection: Connection, target_table: str, target_ids: Sequence[uuid.UUID]
 ) -> None:
     """Make these records' entries match their text, touching only the entries that differ.
 
     Rewriting unchanged entries would be wasted work, and would churn the FTS5 segments.
-    When the caller knows the table has no entries yet (a first build), nothing is looked up.
     """
     wanted = wanted_rows(connection, target_table, target_ids)
-    stored = {} if index_is_empty else stored_words(connection, target_table, target_ids)
+    stored = stored_words(connection, target_table, target_ids)
     stale = [
         key for key, words in stored.items() if key not in wanted or wanted[key]["folded"] != words
     ]
@@ -307,8 +346,11 @@ def rebuild_search_index(session: Session) -> None:
 
 
 def rebuild_on(connection: Connection) -> None:
+    """Bring the whole index in line with the live records: target tables the index holds
+    nothing for are built in bulk (a first build), the others synced record by record."""
     entries = search_entry_table()
     connection.execute(delete(entries).where(entries.c.target_table.not_in(TARGET_TABLES)))
+    unindexed = []
     for target_table in TARGET_TABLES:
         table = SQLModel.metadata.tables[target_table]
         live = select(table.c.id).where(table.c.deleted_at.is_(None))
@@ -317,11 +359,17 @@ def rebuild_on(connection: Connection) -> None:
                 entries.c.target_table == target_table, entries.c.target_id.not_in(live)
             )
         )
-        # A first build (a bulk load into an empty index) only inserts: looking up stored
-        # words per batch would read a table the planner has no statistics for yet.
-        empty = not has_entries(connection, target_table)
+        if not has_entries(connection, target_table):
+            unindexed.append(target_table)
+            continue
         for batch in batches(list(connection.execute(live.order_by(table.c.id)).scalars())):
-            sync_targets(connection, target_table, batch, index_is_empty=empty)
+            sync_targets(connection, target_table, batch)
+    if unindexed:
+        # Imported here: the bulk builder uses the interchange's bulk inserts, which need
+        # every model loaded first.
+        from tracker.models.search_bulk import build_in_bulk, database_texts
+
+        build_in_bulk(connection, database_texts(connection, unindexed))
 
 
 def has_entries(connection: Connection, target_table: str) -> bool:
@@ -359,18 +407,10 @@ def linked_ids(
     return found
 
 
-def wrote_rows(changes: dict[str, Any]) -> bool:
-    """False only for an import that reports nothing created and nothing updated."""
-    return not ("created" in changes and "updated" in changes) or bool(
-        changes["created"] or changes["updated"]
-    )
-
-
 def follow_audit_entry(_mapper: Mapper[Any], connection: Connection, entry: AuditEntry) -> None:
     """after_insert of an audit entry: index again what it changed."""
     if (entry.table_name, entry.action) in BULK_LOADS:
-        if wrote_rows(entry.changes):
-            rebuild_on(connection)
+        rebuild_on(connection)
         return
     for target_table, target_id in targets_of(
         connection, entry.table_name, entry.record_id, entry.changes

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from tracker.domain.errors import AccessDenied, InvalidInput
+from tracker.domain.text import has_control_characters
 from tracker.models import RecoveryCode, UserAccount, UserRole
 from tracker.models.base import utc_now
 from tracker.services.records import update_record
@@ -37,6 +38,10 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def find_active_user(session: Session, username: str) -> UserAccount | None:
+    """None for a username no account can have (control characters: PostgreSQL would refuse
+    to even compare a NUL), as for one nobody has."""
+    if has_control_characters(username):
+        return None
     statement = select(UserAccount).where(
         col(UserAccount.username) == username,
         col(UserAccount.deleted_at).is_(None),

@@ -172,6 +172,7 @@ def update_record(
     model = type(record)
     check_known_fields(model, changes)
     check_text_values(model, changes)
+    check_reason(reason)
     check_version(record, expected_version)
     before = record_values(record)
     proposed = {**before, **{field: json_safe(value) for field, value in changes.items()}}
@@ -192,6 +193,13 @@ def update_record(
         reason=reason,
     )
     return record
+
+
+def check_reason(reason: str) -> None:
+    """The reason goes into the audit log as typed. Raises InvalidInput for NUL or other
+    control characters in it."""
+    if has_control_characters(reason):
+        raise InvalidInput("reason: contains control characters (such as NUL)")
 
 
 def check_version(record: TimestampedRecord, expected_version: int) -> None:
@@ -293,7 +301,9 @@ def change_deletion(
     values: dict[str, Any],
     reason: str,
 ) -> RecordT:
-    """Set or clear the deletion mark, versioned and audited."""
+    """Set or clear the deletion mark, versioned and audited. Raises InvalidInput for a
+    reason holding control characters."""
+    check_reason(reason)
     check_version(record, expected_version)
     before = json_safe(record.deleted_at)
     write_versioned(

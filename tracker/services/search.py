@@ -120,7 +120,7 @@ def query_chunks(query: str) -> list[list[str]]:
 
 def phrase_of(words: list[str]) -> Phrase:
     """A stretch as a phrase: a code or date (V-2017-014, 08.03.2023) as the one word the
-    index also holds it as (see joined_codes), other words in order."""
+    index also holds it as (see code_tails), other words in order."""
     if is_code(words):
         return ("".join(words)[:MAX_TERM_LENGTH],)
     return tuple(words[:MAX_TERMS])

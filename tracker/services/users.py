@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
 from tracker.domain.permissions import ROLE_CODES
+from tracker.domain.text import has_control_characters
 from tracker.models import UserAccount, UserRole
 from tracker.services.records import (
     check_version,
@@ -71,13 +72,20 @@ def create_user(
 
 def check_new_username(session: Session, username: str) -> None:
     """Raises InvalidInput when the username is empty, malformed or taken."""
-    if not username or len(username) > 100 or any(char.isspace() for char in username):
-        raise InvalidInput("username: 1 to 100 characters without spaces")
+    check_username_form(username)
     taken = session.execute(
         select(col(UserAccount.id)).where(col(UserAccount.username) == username)
     )
     if taken.first() is not None:
         raise InvalidInput(f"username: {username!r} is taken")
+
+
+def check_username_form(username: str) -> None:
+    """Raises InvalidInput when the username is empty or malformed."""
+    if not username or len(username) > 100 or any(char.isspace() for char in username):
+        raise InvalidInput("username: 1 to 100 characters without spaces")
+    if has_control_characters(username):
+        raise InvalidInput("username: no control characters (such as NUL)")
 
 
 def admin_exists(session: Session) -> bool:

@@ -31,10 +31,10 @@ from tracker.web.database import (
     open_request_session,
 )
 from tracker.web.display import fuzzy_date, grade, optional_url, person_label, term
-from tracker.web.errors import register_error_pages
+from tracker.web.errors import refuse_undecodable_query, register_error_pages
 from tracker.web.headers import add_security_headers
 from tracker.web.i18n import LANGUAGE_NAMES, init_languages
-from tracker.web.navigation import current_language, navigation
+from tracker.web.navigation import current_language, navigation, query_args
 from tracker.web.sessions import DatabaseSessionInterface
 from tracker.web.throttle import make_limiter
 from tracker.web.unlock import install_database_guard
@@ -56,6 +56,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     CSRFProtect(app)
     init_languages(app)
     limiter = make_limiter(app, settings, app.extensions["tracker_engine"])
+    app.before_request(refuse_undecodable_query)
     app.before_request(open_request_session)
     app.before_request(enforce_access)
     app.after_request(finish_request_session)
@@ -71,6 +72,7 @@ def init_web(app: Flask, settings: Settings) -> None:
         current_language=current_language,
         person_label=person_label,
         optional_url=optional_url,
+        query_args=query_args,
         term=term,
     )
     app.jinja_env.filters.update(fuzzy_date=fuzzy_date, grade=grade)

@@ -41,6 +41,7 @@ from tracker.services.vocabularies import vocabulary_exists
 from tracker.web.access import requires
 from tracker.web.display import optional_url
 from tracker.web.i18n import _
+from tracker.web.navigation import query_args
 from tracker.web.records import FieldChange, conflict_rows, visible_changes
 
 PAGE_SIZE = 50
@@ -551,5 +552,5 @@ def pagination(page: int, total: int) -> dict[str, Any]:
 
 
 def page_url(page: int) -> str:
-    values: dict[str, Any] = {**request.args, **(request.view_args or {}), "page": page}
+    values: dict[str, Any] = {**query_args("page"), **(request.view_args or {}), "page": page}
     return url_for(request.endpoint or "admin.index", **values)

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -66,6 +66,15 @@ def unexpected(error: Exception) -> tuple[str, int]:
     # Logged without the request's values: they may hold names.
     logger.error("unexpected error: %s", type(error).__name__, exc_info=error)
     return error_page(500, _("Something went wrong"), _("The error was logged. Nothing was saved."))
+
+
+def refuse_undecodable_query() -> None:
+    """before_request, first of all: a query string that is not UTF-8 (raw bytes, which no
+    browser sends) is a bad request, not a failure wherever the page first reads it."""
+    try:
+        request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -49,6 +49,7 @@ from tracker.services.restrictions import get_visible_record
 from tracker.web.access import requires
 from tracker.web.display import fuzzy_date, vocabulary
 from tracker.web.i18n import _
+from tracker.web.navigation import query_args
 from tracker.web.records import conflict_rows, record_history
 
 PAGE_SIZE = 50
@@ -405,12 +406,12 @@ def render_list(form: IncidentFilterForm, filters: IncidentFilters | None, page:
 
 
 def query_without_page() -> dict[str, Any]:
-    return {key: value for key, value in request.args.items() if key != "page"}
+    return query_args("page")
 
 
 def timeline_url() -> str:
     """The timeline of the listed incidents: the same filters, flagged as a filter subject."""
-    kept = {key: value for key, value in query_without_page().items() if key != "sort"}
+    kept: dict[str, Any] = query_args("page", "sort", "filter")
     return url_for("reports.timeline", **kept, filter=1)
 
 

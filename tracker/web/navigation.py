@@ -50,5 +50,18 @@ def is_current(endpoint: str) -> bool:
     return same_area and endpoint.endswith(".index")
 
 
+def query_args(*without: str) -> dict[str, str]:
+    """The page's query parameters, to carry into links to its other pages (the next page, the
+    same list as CSV). Names url_for takes for itself (endpoint, _external, _scheme, _anchor)
+    are left out, so a crafted address can neither break the page nor send its links to
+    another site; so are the page's own URL arguments and the names in `without`."""
+    skipped = {*without, *(request.view_args or {}), "endpoint"}
+    return {
+        name: value
+        for name, value in request.args.items()
+        if name not in skipped and not name.startswith("_")
+    }
+
+
 def current_language() -> str:
     return str(get_locale() or "en")

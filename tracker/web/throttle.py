@@ -4,6 +4,7 @@ Counters must be shared: with several app servers, a per-process counter would g
 attacker one allowance per worker.
 """
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -23,6 +24,8 @@ from tracker.domain.text import fold_for_search
 from tracker.models import RateLimitCounter
 
 DATABASE_SCHEME = "tracker+database"
+# Never part of a counter's key: PostgreSQL refuses NUL in text, and none belongs in a name.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class DatabaseStorage(Storage):
@@ -116,7 +119,8 @@ def account_key() -> str:
     pending = session.get("pending_user_id")
     if isinstance(pending, str):
         return f"account-id:{pending}"
-    return f"account:{fold_for_search(request.form.get('username', '')[:100])}"
+    typed = CONTROL_CHARACTERS.sub("", request.form.get("username", "")[:100])
+    return f"account:{fold_for_search(typed)}"
 
 
 def refused(response: Any) -> bool:

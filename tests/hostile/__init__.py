@@ -1,0 +1,1 @@
+"""Hostile input against every form, upload, page and command (docs/security.md)."""
