@@ -24,7 +24,7 @@ from tracker.services.audit_chain import audit_table, stored_entries
 
 # Values a JSON column must give back exactly as hashed: scripts, nesting, numbers, tuples.
 VARIED_CHANGES: tuple[dict[str, Any], ...] = (
-    {"real_name": [None, "Əli Məlikov"], "notes": ["", "Иванов 🔥 \t tab"]},
+    {"description": [None, "Əli Məlikov"], "notes": ["", "Иванов 🔥 \t tab"]},
     {"count": [1, 2], "ratio": [0.1, 1e-7], "big": [2**60, -(2**53)], "flag": [False, True]},
     {"nested": [{"b": [1, {"z": None, "a": "x"}]}, {"a": []}], "codes": [("A", "B"), ["C"]]},
     {},

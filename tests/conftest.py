@@ -19,14 +19,37 @@ from sqlmodel import Session, SQLModel
 import tracker.models  # noqa: F401  (registers the tables)
 from tracker.config import Settings
 from tracker.db import DatabaseKey, make_engine
+from tracker.domain.sealing import Keyring, MasterKey, install_keyring
 from tracker.migrations import upgrade_database
+from tracker.services.master_keys import key_file_text
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
-SEEDED_TABLES = ("vocabulary_term", "role")
+SEEDED_TABLES = ("vocabulary_term", "role", "master_key_check")
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 # Every SQLite test database is encrypted with SQLCipher under this key, as in production.
 TEST_DATABASE_KEY = bytes.fromhex("5e" * 16 + "c7" * 16)
+
+
+# Identity fields are sealed under this master key (and names indexed with this blind key) in
+# every test, on both engines, as in production (tracker.domain.sealing).
+TEST_KEYRING = Keyring(MasterKey(bytes.fromhex("a1" * 32)), bytes.fromhex("b2" * 32))
+
+
+@pytest.fixture(autouse=True)
+def test_keyring() -> Keyring:
+    """The test master key, installed before each test (a test may install another)."""
+    install_keyring(TEST_KEYRING)
+    return TEST_KEYRING
+
+
+@pytest.fixture(scope="session")
+def master_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test master key in a key file (mode 0600), as `tracker init` writes one."""
+    path = tmp_path_factory.mktemp("master") / "master.key"
+    path.touch(mode=0o600)
+    path.write_text(key_file_text(TEST_KEYRING), encoding="utf-8")
+    return path
 
 
 def fixed_test_key() -> bytes:
@@ -63,6 +86,7 @@ def pytest_report_header() -> str:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An encrypted SQLite database migrated to head once; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "tracker.db"
+    install_keyring(TEST_KEYRING)
     engine = make_engine(f"sqlite:///{path}", database_key=fixed_test_key)
     upgrade_database(engine)
     engine.dispose()  # the last connection to close checkpoints the WAL into the file
@@ -74,6 +98,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_seed() -> dict[str, list[dict[str, Any]]]:
     """Migrate the PostgreSQL test database to head once and remember its seeded rows."""
     engine = make_engine(POSTGRES_URL)
+    install_keyring(TEST_KEYRING)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
@@ -140,13 +165,16 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, database_key_file: Path) -> Settings:
+def settings(
+    tmp_path: Path, database_url: str, database_key_file: Path, master_key_file: Path
+) -> Settings:
     return Settings(
         instance_path=tmp_path / "instance",
         database_url=database_url,
         exports_path=tmp_path / "exports",
         secret_key=TEST_SECRET,
         database_key_file=str(database_key_file),
+        master_key_file=str(master_key_file),
     )
 
 

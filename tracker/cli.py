@@ -63,6 +63,16 @@ def require_current_schema(engine: Engine) -> None:
             f"the database is at revision {current}, the code needs {head}:"
             " run `tracker db upgrade` (after a backup)"
         )
+    require_master_key(engine)
+
+
+def require_master_key(engine: Engine) -> None:
+    """Raises MasterKeyUnavailable or WrongMasterKey unless the master key file is there and
+    is the one the database is sealed under (nothing is read or written otherwise)."""
+    from tracker.services.master_keys import check_database_master_key
+
+    source = current_app.extensions["tracker_master_key"]
+    check_database_master_key(engine, source, settings_of_app().resolved_master_key_file)
 
 
 def show_progress(total: int, label: str) -> Any:
@@ -167,7 +177,9 @@ def init_command(admin_username: str) -> None:
         click.echo(f"Secret key written to {settings.secret_key_path} (mode 0600).")
     if settings.encrypts_database:
         set_up_database_encryption(settings)
+    set_up_master_key(settings)
     upgrade_database(engine_of_app())
+    seal_stored_evidence()
     with cli_transaction() as session:
         created = create_first_admin(session, username=admin_username)
     if created is None:
@@ -194,6 +206,22 @@ def set_up_database_encryption(settings: Settings, *, keep_plaintext: bool = Fal
         report = encrypt_plaintext_database(settings, database_key, keep_plaintext=keep_plaintext)
         for line in report.lines:
             click.echo(line)
+
+
+def set_up_master_key(settings: Settings) -> None:
+    """A new master key file, unless there is one; never for a database sealed already."""
+    from tracker.services.master_keys import prepare_master_key
+
+    for line in prepare_master_key(engine_of_app(), settings):
+        click.echo(line)
+
+
+def seal_stored_evidence() -> None:
+    """Seal in place the evidence files stored before files were sealed (after an upgrade)."""
+    from tracker.services.evidence_sealing import seal_plain_files
+
+    for line in seal_plain_files(engine_of_app(), evidence_store()).lines():
+        click.echo(line)
 
 
 def ask_new_passphrase() -> str:
@@ -227,7 +255,9 @@ def db_upgrade(revision: str) -> None:
     path = settings.sqlite_database_path
     if settings.encrypts_database and path is not None and database_file_kind(path) == "new":
         set_up_database_encryption(settings)  # a new database is created encrypted, as by init
+    set_up_master_key(settings)
     upgrade_database(engine_of_app(), revision)
+    seal_stored_evidence()
     click.echo(f"Database at revision {current_revision(engine_of_app()) or 'base'}.")
 
 
@@ -273,6 +303,39 @@ def db_encrypt(keep_plaintext: bool) -> None:
         click.echo(f"{path} {state}; nothing was changed.")
         return
     set_up_database_encryption(settings, keep_plaintext=keep_plaintext)
+
+
+# --- the master key --------------------------------------------------------------------------
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The master key sealing identity fields and evidence files (docs/security.md)."""
+
+
+@keys_group.command("rotate")
+@guarded
+def keys_rotate() -> None:
+    """Seal every value's data key under a new master key (no value is decrypted); the old
+    key file is kept as master.key.old."""
+    from tracker.services.master_keys import rotate_master_key
+
+    require_current_schema(engine_of_app())
+    report = rotate_master_key(
+        engine_of_app(),
+        settings_of_app(),
+        current_app.extensions["tracker_master_key"],
+        extras=master_key_extras(),
+    )
+    for line in report.lines():
+        click.echo(line)
+
+
+def master_key_extras() -> tuple[Any, ...]:
+    """What else `keys rotate` rewraps in its transaction: evidence files' data keys."""
+    from tracker.services.evidence_sealing import rewrap_evidence_keys
+
+    return (rewrap_evidence_keys,)
 
 
 # --- demo data -----------------------------------------------------------------------------
@@ -1133,6 +1196,7 @@ def serve_command(host: str, port: int) -> None:
 COMMANDS = (
     init_command,
     db_group,
+    keys_group,
     demo_command,
     export_group,
     import_group,

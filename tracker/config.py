@@ -19,6 +19,8 @@ SECRET_KEY_FILE = "secret_key"
 DATABASE_KEY_FILE = "database.key"
 DATABASE_KDF_FILE = "database.kdf.json"
 DATABASE_ENCRYPTION_MODES = ("key_file", "passphrase", "off")
+# The master key sealing identity fields and evidence files, and the blind-index key.
+MASTER_KEY_FILE = "master.key"
 # Read by CLI commands in passphrase mode; not a setting, so the loader lets it pass.
 PASSPHRASE_ENV = "TRACKER_DATABASE_PASSPHRASE"
 # Read by `tracker backup --passphrase` and `tracker restore --passphrase`; not a setting either.
@@ -80,6 +82,9 @@ class Settings:
     database_encryption: str = "key_file"
     # The database key file; empty means <instance_path>/database.key.
     database_key_file: str = ""
+    # The master key file (identity fields and evidence files are sealed under it, on both
+    # engines); empty means <instance_path>/master.key. Keep it on separate media.
+    master_key_file: str = ""
     # A server: refuse to start, rather than warn, when a key file is readable by others.
     production: bool = False
 
@@ -121,6 +126,13 @@ class Settings:
         if self.database_key_file:
             return Path(self.database_key_file)
         return self.instance_path / DATABASE_KEY_FILE
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        """The master key file, defaulting to `master.key` in the instance folder."""
+        if self.master_key_file:
+            return Path(self.master_key_file)
+        return self.instance_path / MASTER_KEY_FILE
 
     @property
     def database_kdf_path(self) -> Path:

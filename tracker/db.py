@@ -20,6 +20,8 @@ POSTGRES_DRIVER = "postgresql+psycopg"
 SQLITE_HEADER = b"SQLite format 3\x00"
 DATABASE_KEY_BYTES = 32
 DATABASE_EMPTY = "the database is empty: run `tracker init` (or `tracker db upgrade`)"
+# An execution option marking a writing engine's transactions as reads (see reading()).
+READ_ONLY_OPTION = "tracker_read_only"
 # Gives the 32-byte database key, or raises DatabaseUnavailable (DatabaseLocked) saying why not.
 DatabaseKey = Callable[[], bytes]
 
@@ -190,7 +192,14 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, *, for_writing: bool 
     @event.listens_for(engine, "begin")
     def begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if for_writing else "BEGIN")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if for_writing and not read_only else "BEGIN")
+
+
+def reading(engine: Engine) -> Engine:
+    """The engine for a transaction that only reads: on SQLite it takes no write lock, so it
+    neither waits behind writers nor makes them wait (PostgreSQL is unaffected)."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def engine_from_settings(

@@ -9,4 +9,5 @@ from tracker.cli import require_current_schema
 
 application = create_app()
 if not application.config["TRACKER_SETTINGS"].starts_locked:  # else checked once unlocked
-    require_current_schema(application.extensions["tracker_engine"])
+    with application.app_context():  # the master key check reads the app's key source
+        require_current_schema(application.extensions["tracker_engine"])

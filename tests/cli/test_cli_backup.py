@@ -38,6 +38,8 @@ from tests.factories import make_incident, make_link
 from tracker.config import Settings
 from tracker.migrations import downgrade_database, head_revision, upgrade_database
 from tracker.models import Evidence, Incident
+from tracker.services.evidence_sealing import wrapped_keys
+from tracker.services.evidence_store import EvidenceStore
 
 PASSPHRASE = "seven tired horses cross the Kura"
 FUTURE = "0099_future"
@@ -220,7 +222,19 @@ def assert_evidence_restored(engine: Engine, settings: Settings, manifest: objec
     assert files == listed
     with Session(engine) as session:
         items = session.exec(select(Evidence).where(col(Evidence.storage_key) != "")).all()
-    assert items and {item.storage_key: item.sha256 for item in items} == files
+        keys = wrapped_keys(session, files)
+    # The manifest hashes the sealed files as stored; the items, their plaintext.
+    assert items and {item.storage_key: item.sha256 for item in items} == plaintext_hashes(
+        store_of(settings), keys
+    )
+
+
+def plaintext_hashes(store: EvidenceStore, keys: dict[str, str]) -> dict[str, str]:
+    hashes = {}
+    for key in store.stored_keys():
+        with store.open_plain(key, keys.get(key)) as stream:
+            hashes[key] = hashlib.sha256(stream.read()).hexdigest()
+    return hashes
 
 
 def test_the_backup_file_is_private_and_audited_with_its_hash(

@@ -108,6 +108,7 @@ def test_init_encrypts_an_existing_plaintext_instance(fresh: Settings) -> None:
     left = {path.name for path in fresh.instance_path.iterdir()}
     assert left - {"tracker.db-wal", "tracker.db-shm"} == {
         "database.key",
+        "master.key",
         "secret_key",
         "tracker.db",
     }
@@ -122,8 +123,9 @@ def test_db_encrypt_keeps_the_plaintext_only_when_asked(fresh: Settings) -> None
     assert result.exit_code == 0, result.stderr
     kept = database_of(fresh).with_name("tracker.db.plaintext")
     assert f"kept as {kept}" in result.stdout
-    assert name.encode() in kept.read_bytes()
-    assert name.encode() not in database_of(fresh).read_bytes()
+    # The narrative: names are sealed even in the plaintext file (field encryption).
+    assert word.encode() in kept.read_bytes()
+    assert word.encode() not in database_of(fresh).read_bytes()
     assert persons_and_search(fresh, word) == (1, 1)
 
 

@@ -58,6 +58,18 @@ def store_path(settings: Settings, evidence: Evidence) -> Path:
     return settings.resolved_evidence_path / evidence.storage_key
 
 
+def stored_plaintext(engine: Engine, settings: Settings, evidence: Evidence) -> bytes:
+    """The stored file opened with its data key (the store holds it sealed)."""
+    from tracker.services.evidence_sealing import wrapped_keys
+    from tracker.services.evidence_store import EvidenceStore
+
+    with Session(engine) as session:
+        wrapped = wrapped_keys(session, [evidence.storage_key])[evidence.storage_key]
+    store = EvidenceStore(settings.resolved_evidence_path, max_bytes=settings.evidence_max_bytes)
+    with store.open_plain(evidence.storage_key, wrapped) as stream:
+        return stream.read()
+
+
 def test_add_stores_the_file_with_its_hash_a_clean_copy_and_custody(
     cli: TrackerRunner, engine: Engine, settings: Settings, incident: Incident, photo: Path
 ) -> None:
@@ -68,8 +80,9 @@ def test_add_stores_the_file_with_its_hash_a_clean_copy_and_custody(
     assert "Copy without metadata" in result.output
     original, copy = evidence_rows(engine)
     assert (original.title, original.sha256, original.incident_id) == ("Door", digest, incident.id)
-    assert store_path(settings, original).read_bytes() == photo.read_bytes()
-    assert gps_of(store_path(settings, copy).read_bytes()) == {}
+    assert photo.read_bytes()[:64] not in store_path(settings, original).read_bytes()  # sealed
+    assert stored_plaintext(engine, settings, original) == photo.read_bytes()
+    assert gps_of(stored_plaintext(engine, settings, copy)) == {}
     with Session(engine) as session:
         entry = session.execute(
             select(CustodyEntry).where(col(CustodyEntry.evidence_id) == original.id)

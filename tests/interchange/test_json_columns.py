@@ -14,9 +14,11 @@ from sqlmodel import Session
 
 from tests.interchange.dataset import build_dataset, export_bytes
 from tracker.domain.errors import InvalidInput
+from tracker.domain.sealing import SealBroken, current_keyring, is_sealed, open_text
 from tracker.interchange.columns import NeedsRecordCheck, Reading
 from tracker.interchange.tables import all_section_names
 from tracker.interchange.validation import section_by_columns, section_by_records
+from tracker.models.sealed import sealed_columns
 
 Read = tuple[dict[str, list[Any]], list[tuple[Any, ...]]]
 # Near misses of the exporter's forms, and values of the wrong kind altogether.
@@ -89,10 +91,24 @@ def by_records(name: str, records: list[Any], engine: Engine) -> Read | None:
 
 
 def comparable(read: tuple[dict[str, Sequence[Any]], list[tuple[Any, ...]]]) -> Read:
-    """Driver values that compare: PostgreSQL's JSON wrappers hold their object in .obj."""
+    """Driver values that compare: PostgreSQL's JSON wrappers hold their object in .obj, and
+    sealed identity values (a fresh data key and nonce each time) are compared opened."""
     columns, rows = read
-    unwrapped = [tuple(getattr(value, "obj", value) for value in row) for row in rows]
+    unwrapped = [tuple(opened(getattr(value, "obj", value)) for value in row) for row in rows]
     return {name: list(values) for name, values in columns.items()}, unwrapped
+
+
+def opened(value: Any) -> Any:
+    if not is_sealed(value):
+        return value
+    for table_name, names in sealed_columns().items():
+        for column_name in names:
+            try:
+                context = f"{table_name}.{column_name}"
+                return ("opened", open_text(current_keyring(), value, context))
+            except SealBroken:
+                continue
+    raise AssertionError("a sealed value that opens in no column")
 
 
 def test_every_exported_section_reads_the_fast_way_as_record_by_record(

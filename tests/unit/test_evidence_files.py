@@ -64,7 +64,9 @@ def add_file(
 
 
 def read_stored(store: EvidenceStore, evidence: Evidence) -> bytes:
-    with store.open_file(evidence.storage_key) as stream:
+    from tracker.services.evidence_sealing import wrapped_key_of
+
+    with store.open_plain(evidence.storage_key, wrapped_key_of(evidence)) as stream:
         return stream.read()
 
 
@@ -217,7 +219,9 @@ def test_the_checked_stream_never_completes_a_file_changed_while_sent(
     with pytest.raises(FileChangedWhileSent):
         for chunk in checked_chunks(stream, original.sha256):
             received += chunk
-    assert 0 < len(received) < len(data)
+    # The store reads a sealed file a segment ahead, so the change is seen before the first
+    # chunk leaves; never the whole file, in any case.
+    assert len(received) < len(data)
 
 
 def test_each_level_takes_the_file_it_may(session: Session, store: EvidenceStore) -> None:

@@ -33,7 +33,12 @@ from tracker.domain.evidence_files import (
     serving_type,
 )
 from tracker.services.evidence_images import metadata_left, pixel_limit, write_clean_copy
-from tracker.services.evidence_store import PARTIAL_PREFIX, EvidenceStore, hash_stream
+from tracker.services.evidence_store import (
+    PARTIAL_PREFIX,
+    EvidenceStore,
+    StorageFull,
+    hash_stream,
+)
 from tracker.services.evidence_types import detect_media_type
 
 MEGABYTE = 1024 * 1024
@@ -63,6 +68,8 @@ def test_files_get_random_names_private_modes_and_their_hash(store: EvidenceStor
     for key in (stored.storage_key, again.storage_key):
         assert stat.S_IMODE((store.root / key).stat().st_mode) == 0o600
     with store.open_file(stored.storage_key) as stream:
+        assert data[:4096] not in stream.read()  # sealed at rest
+    with store.open_plain(stored.storage_key, stored.wrapped_key) as stream:
         assert stream.read() == data
     assert files_in(store.root) == sorted([stored.storage_key, again.storage_key])
 
@@ -91,7 +98,7 @@ class BrokenStream(io.RawIOBase):
 
 
 def test_an_interrupted_write_leaves_no_temporary_file(store: EvidenceStore) -> None:
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(StorageFull, match="not enough space"):
         store.write_file(BrokenStream())  # type: ignore[arg-type]
     assert files_in(store.root) == []
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from tracker.domain.sealing import blind_index, current_keyring
 from tracker.domain.text import fold_for_search
 from tracker.models import (
     Case,
@@ -419,7 +420,7 @@ def person_names() -> Iterator[DemoRecord]:
                 "script": "latn",
                 "kind": "as_published",
                 "citation_id": citation,
-                "folded": fold_for_search(text),
+                "folded": blind_index(current_keyring(), text),
             },
         )
 

@@ -205,6 +205,8 @@ class Generator:
             {
                 "pseudonym_code": self.codes.pseudonym(letter, year),
                 "real_name": names[0][0] if names else "",
+                # The blind index column turns the name into its digest (tracker.models.sealed).
+                "name_index": names[0][0] if names else "",
                 "deceased": deceased,
                 "gender_identity": rng.choice(GENDER_IDENTITIES) if letter == "V" else "",
                 "age_band": rng.choice(AGE_BANDS),

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from tracker.domain.errors import InvalidInput
+from tracker.domain.sealing import canonical_sealed
 
 # The first entry's "previous hash": there is no entry before it.
 GENESIS_HASH = "0" * 64
@@ -67,7 +68,14 @@ class ChainEntry:
 
 
 def hash_fields(fields: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical text of an entry's hashed fields."""
+    """SHA-256 (hex) of the canonical text of an entry's hashed fields.
+
+    Sealed identity values count without their key id and wrapped data key (their nonce and
+    ciphertext are kept), so `tracker keys rotate` rewraps them without breaking the chain;
+    entries holding no sealed value hash as they always did.
+    """
+    if "changes" in fields:
+        fields = {**fields, "changes": canonical_sealed(fields["changes"])}
     text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     # surrogatepass: a lone surrogate in a hostile file must give a hash, not a crash.
     return hashlib.sha256(HASH_TAG + text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from tracker.domain.errors import InvalidInput
+from tracker.interchange.blind_indexes import refresh_blind_indexes
 from tracker.interchange.bulk import (
     built_after_load,
     insert_rows,
@@ -225,6 +226,7 @@ def import_json(
         with plan_indexing(session, plans) as indexing:
             phase("write")
             write_plans(session, plans, progress, meanwhile=indexing.start)
+            refresh_blind_indexes(session, plans)
             report = import_report(plans)
             # The file's records are freed (millions of objects, a second or more) in a
             # thread while the database builds the search indexes, and before the collector

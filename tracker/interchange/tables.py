@@ -51,9 +51,18 @@ SECTION_NAMES = (
 )
 AUDIT_SECTION = "audit_entry"
 # Sessions, login counters and recovery codes belong to one instance's running web app; the
-# search index is derived from the records and rebuilt from them.
+# search index is derived from the records and rebuilt from them; the master key's check row
+# names this instance's keys, and evidence files' data keys are wrapped under it (the files
+# themselves never travel in an interchange file).
 INSTANCE_ONLY_TABLES = frozenset(
-    {"user_session", "rate_limit_counter", "recovery_code", "search_entry"}
+    {
+        "user_session",
+        "rate_limit_counter",
+        "recovery_code",
+        "search_entry",
+        "master_key_check",
+        "evidence_file_key",
+    }
 )
 # Import and export events belong to one instance; they never travel, so round trips hold.
 INSTANCE_AUDIT_TABLE = "interchange"

@@ -15,6 +15,7 @@ from tracker.models.incidents import Incident, IncidentLink, Involvement
 from tracker.models.organisations import Organisation, OrganisationAlias
 from tracker.models.people import Consent, Person, PersonMerge, PersonName
 from tracker.models.places import Place, PlaceAlias
+from tracker.models.sealed import MasterKeyCheck
 from tracker.models.search import SearchEntry
 from tracker.models.sources import Citation, CustodyEntry, Evidence, Source
 from tracker.models.users import Role, UserAccount, UserRole
@@ -35,6 +36,7 @@ __all__ = [
     "IncidentLink",
     "Involvement",
     "LegalAction",
+    "MasterKeyCheck",
     "Organisation",
     "OrganisationAlias",
     "Person",

@@ -43,7 +43,7 @@ from tracker.models.base import TimestampedRecord
 from tracker.models.cases import Case
 from tracker.models.incidents import Incident
 from tracker.models.organisations import Organisation, OrganisationAlias
-from tracker.models.people import Person, PersonName
+from tracker.models.people import Person
 from tracker.models.places import Place, PlaceAlias
 from tracker.models.sources import Citation, Source
 
@@ -108,13 +108,14 @@ class IndexedText:
         return SQLModel.metadata.tables[str(self.model.__tablename__)]
 
 
-# Real names are never indexed: a search must not confirm a name to anyone.
+# Names are never indexed: a search must not confirm a name to anyone, and the index must
+# hold none in the clear (names are sealed at rest). Viewers who may see identities find a
+# person by a whole name through its blind index instead (tracker.services.search).
 INDEXED_TEXTS = (
     IndexedText(Incident, "incident", "id", ("code", "title", "summary", "narrative")),
     IndexedText(Citation, "incident", "incident_id", ("claim", "locator")),
     IndexedText(Source, "source", "id", ("title", "citation_text", "url")),
     IndexedText(Person, "person", "id", ("pseudonym_code",)),
-    IndexedText(PersonName, "person", "person_id", ("text",), reveals_identity=True),
     IndexedText(Place, "place", "id", ("name",)),
     IndexedText(PlaceAlias, "place", "place_id", ("text",)),
     IndexedText(Organisation, "organisation", "id", ("name",)),

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from tracker.domain.dates import FuzzyDate
 from tracker.models.base import (
@@ -92,3 +92,16 @@ class CustodyEntry(TimestampedRecord, table=True):
     note: str = long_text_field()
     # From where: the client's address, or cli@<host> for the command line.
     origin: str = text_field(max_length=200)
+
+
+class EvidenceFileKey(SQLModel, table=True):
+    """The data key of one stored evidence file, wrapped under the master key (never in the
+    clear): "<master key id>.<wrapped key>" (tracker.domain.sealed_files). Keyed by the file's
+    name in the store, so an original and its copy each have their own. Not a record: it is
+    never audited (a wrapped key in the audit log would outlive a rotation) and never leaves
+    in an interchange file; `tracker keys rotate` rewraps it in the rotation's transaction."""
+
+    __tablename__ = "evidence_file_key"
+
+    storage_key: str = Field(primary_key=True, max_length=64)
+    wrapped_key: str = Field(max_length=100, nullable=False)

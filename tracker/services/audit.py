@@ -10,7 +10,16 @@ from sqlalchemy import select, text
 from sqlmodel import Session, SQLModel, col
 
 from tracker.domain.audit_chain import GENESIS_HASH, ChainHead, canonical_changes, link_after
+from tracker.domain.sealing import (
+    Keyring,
+    SealingError,
+    current_keyring,
+    is_sealed,
+    open_text,
+    seal_text,
+)
 from tracker.models import AuditEntry
+from tracker.models.sealed import sealed_columns
 
 # Fields every record has; their changes are implied by the entry itself.
 BOOKKEEPING_FIELDS = frozenset(
@@ -19,6 +28,8 @@ BOOKKEEPING_FIELDS = frozenset(
 # Secrets never enter the audit log; an entry says only that they changed.
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret", "totp_last_step"})
 HIDDEN = "[hidden]"
+# Shown for a sealed value of the audit log that no longer opens (another instance's key).
+UNREADABLE = "[sealed, cannot be opened]"
 # Any fixed number: PostgreSQL writers queue on it so audit sequence numbers never collide.
 AUDIT_LOCK_KEY = 741_852_963
 
@@ -68,6 +79,36 @@ def hidden_value(value: Any) -> Any:
     return None if value in (None, "") else HIDDEN
 
 
+def seal_identity_changes(table_name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes with every old and new value of a sealed column sealed as the column is
+    (an identity value never sits in the audit log in the clear). Raises MasterKeyUnavailable."""
+    sealed = sealed_columns().get(table_name, ())
+    if not any(field in sealed for field in changes):
+        return changes
+    keyring = current_keyring()
+    return {
+        field: [sealed_value(keyring, value, f"{table_name}.{field}") for value in values]
+        if field in sealed and isinstance(values, list | tuple)
+        else values
+        for field, values in changes.items()
+    }
+
+
+def sealed_value(keyring: Keyring, value: Any, context: str) -> Any:
+    return seal_text(keyring, value, context) if isinstance(value, str) and value else value
+
+
+def opened_value(table_name: str, field: str, value: Any) -> Any:
+    """A value of an audit entry's changes as it was typed: sealed ones opened (or a marker
+    when they cannot be), others as they are."""
+    if not is_sealed(value):
+        return value
+    try:
+        return open_text(current_keyring(), value, f"{table_name}.{field}")
+    except SealingError:
+        return UNREADABLE
+
+
 def lock_audit_log(session: Session) -> None:
     """Queue behind other writers of the audit log until this transaction ends.
 
@@ -115,7 +156,7 @@ def add_audit_entry(
         table_name=table_name,
         record_id=record_id,
         # As the JSON column gives them back, so the hash matches what is read later.
-        changes=canonical_changes(hide_secrets(changes)),
+        changes=canonical_changes(seal_identity_changes(table_name, hide_secrets(changes))),
         reason=reason,
     )
     entry.previous_hash, entry.entry_hash = link_after(entry.model_dump(), previous_hash)

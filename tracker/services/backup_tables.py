@@ -18,8 +18,9 @@ from tracker.domain.backup_manifest import TableDigest
 from tracker.migrations import described_by_models
 
 DIGEST_MODULUS = 2**256
-# Rows the migrations themselves write: an instance holding only these holds no records.
-SEEDED_TABLES = frozenset({"alembic_version", "vocabulary_term", "role"})
+# Rows the migrations themselves write (and the master key's check row, written with the
+# schema): an instance holding only these holds no records.
+SEEDED_TABLES = frozenset({"alembic_version", "vocabulary_term", "role", "master_key_check"})
 EVIDENCE_TABLE, STORAGE_KEY = "evidence", "storage_key"
 
 

@@ -1,6 +1,11 @@
 """Checks of stored evidence files against the SHA-256 taken at intake: before every read
 for a person, while the file is sent, and for the whole store (`tracker evidence verify`).
 
+Files are sealed (tracker.domain.sealed_files): a check opens the file a segment at a time,
+each segment's GCM tag checked, and hashes the plaintext. A segment that does not
+authenticate (a flipped bit, a cut, segments swapped, a file moved from another item) makes
+the file "changed", as a wrong hash does.
+
 A changed or missing file is never served as if valid: the read is refused and the failure
 goes into the item's custody log as an alarm, which never updates the item's hash.
 """
@@ -15,9 +20,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput, RecordNotFound, TrackerError
+from tracker.domain.sealing import SealBroken
 from tracker.models import CustodyEntry, Evidence, Incident
 from tracker.services.evidence import FAILED_CHECK
 from tracker.services.evidence_files import Handler, record_custody
+from tracker.services.evidence_sealing import wrapped_key_of, wrapped_keys
 from tracker.services.evidence_store import EvidenceStore, chunks, hash_stream
 
 OK, CHANGED, MISSING = "ok", "changed", "missing"
@@ -29,7 +36,8 @@ class FileCheck:
 
     evidence: Evidence
     status: str  # OK, CHANGED or MISSING
-    sha256_found: str = ""
+    sha256_found: str = ""  # empty when the file could not be read through
+    reason: str = ""  # why a changed file could not be read through (it does not authenticate)
 
     @property
     def ok(self) -> bool:
@@ -56,7 +64,7 @@ class FileCheckFailed(TrackerError):
         evidence = session.get(Evidence, self.evidence_id)
         if evidence is None:
             raise RecordNotFound(f"No evidence {self.evidence_id}.")
-        return FileCheck(evidence, self.check.status, self.check.sha256_found)
+        return FileCheck(evidence, self.check.status, self.check.sha256_found, self.check.reason)
 
 
 class FileChangedWhileSent(RuntimeError):
@@ -67,33 +75,54 @@ class FileChangedWhileSent(RuntimeError):
 # --- reading and checking ------------------------------------------------------------------
 
 
-def check_file(store: EvidenceStore, evidence: Evidence) -> FileCheck:
-    """The stored file hashed again and compared with the hash taken at intake."""
+def check_file(
+    store: EvidenceStore, evidence: Evidence, wrapped_key: str | None = None
+) -> FileCheck:
+    """The stored file opened, hashed again and compared with the hash taken at intake.
+    WRAPPED_KEY: the file's data key (read from the item's session when not given)."""
+    stream, check = opened(store, evidence, wrapped_key)
+    if stream is None:
+        return check
+    stream.close()
+    return check
+
+
+def opened(
+    store: EvidenceStore, evidence: Evidence, wrapped_key: str | None = None
+) -> tuple[BinaryIO | None, FileCheck]:
+    """The plaintext hashed through, and the check; the stream (at its start) only when the
+    check passed. Raises WrongMasterKey and MasterKeyUnavailable: those are the instance's
+    problem, not the file's."""
+    key = wrapped_key if wrapped_key is not None else wrapped_key_of(evidence)
     try:
-        stream = store.open_file(evidence.storage_key)
+        stream = store.open_plain(evidence.storage_key, key)
     except RecordNotFound:
-        return FileCheck(evidence, MISSING)
-    with stream:
+        return None, FileCheck(evidence, MISSING)
+    except SealBroken as broken:
+        return None, FileCheck(evidence, CHANGED, reason=str(broken))
+    try:
         found = hash_stream(stream)
-    return FileCheck(evidence, OK if found == evidence.sha256 else CHANGED, found)
+    except SealBroken as broken:
+        stream.close()
+        return None, FileCheck(evidence, CHANGED, reason=str(broken))
+    if found != evidence.sha256:
+        stream.close()
+        return None, FileCheck(evidence, CHANGED, found)
+    stream.seek(0)
+    return stream, FileCheck(evidence, OK, found)
 
 
 def open_checked(store: EvidenceStore, evidence: Evidence) -> BinaryIO:
-    """The stored file, open at its start, once its hash matches the one taken at intake.
+    """The stored file's plaintext, open at its start, once its hash matches the one taken
+    at intake (and every segment authenticated).
 
     Raises NoStoredFile, FileCheckFailed (changed or missing).
     """
     if not evidence.storage_key:
         raise NoStoredFile("file: this item was recorded without a file")
-    try:
-        stream = store.open_file(evidence.storage_key)
-    except RecordNotFound:
-        raise FileCheckFailed(FileCheck(evidence, MISSING)) from None
-    found = hash_stream(stream)
-    if found != evidence.sha256:
-        stream.close()
-        raise FileCheckFailed(FileCheck(evidence, CHANGED, found))
-    stream.seek(0)
+    stream, check = opened(store, evidence)
+    if stream is None:
+        raise FileCheckFailed(check)
     return stream
 
 
@@ -105,7 +134,7 @@ def checked_chunks(stream: BinaryIO, sha256: str) -> Iterator[bytes]:
     """
     digest, held = hashlib.sha256(), b""
     try:
-        for chunk in chunks(stream):
+        for chunk in unbroken_chunks(stream, sha256):
             if held:
                 yield held
             digest.update(chunk)
@@ -116,6 +145,17 @@ def checked_chunks(stream: BinaryIO, sha256: str) -> Iterator[bytes]:
             yield held
     finally:
         stream.close()
+
+
+def unbroken_chunks(stream: BinaryIO, sha256: str) -> Iterator[bytes]:
+    """The stream's chunks; a segment that stopped authenticating since the check raises
+    FileChangedWhileSent."""
+    try:
+        yield from chunks(stream)
+    except SealBroken:
+        raise FileChangedWhileSent(
+            f"file: the stored file {sha256} changed while being sent"
+        ) from None
 
 
 def record_failed_check(
@@ -159,8 +199,9 @@ def verify_store(session: Session, store: EvidenceStore) -> StoreReport:
     """Hash every stored file (deleted items' too: their files are kept) and compare."""
     items = items_with_files(session)
     known = {item.storage_key for item in items}
+    keys = wrapped_keys(session, known)
     return StoreReport(
-        checks=[check_file(store, item) for item in items],
+        checks=[check_file(store, item, keys.get(item.storage_key, "")) for item in items],
         incident_codes=incident_codes(session, {item.incident_id for item in items}),
         stray_files=[key for key in store.stored_keys() if key not in known],
         partial_files=store.partial_files(),
@@ -189,5 +230,6 @@ def check_line(report: StoreReport, check: FileCheck) -> str:
     if evidence.is_deleted:
         line += "  (deleted item)"
     if check.status == CHANGED:
-        line += f"\n         expected {evidence.sha256}\n         found    {check.sha256_found}"
+        found = check.sha256_found or check.reason
+        line += f"\n         expected {evidence.sha256}\n         found    {found}"
     return line

@@ -4,7 +4,9 @@ Intake decides the type from the content, refuses decompression bombs, stores th
 and (for images) a copy without metadata, and records both with a custody entry in the
 caller's transaction. Files are stored before their rows are flushed, and deleted again when
 that transaction does not commit: never a file without a row, nor a row without a file.
-Reads are checked against the SHA-256 taken here by `evidence_checks`.
+Each file is sealed as it is stored (`evidence_store`), and its wrapped data key recorded in
+the same transaction (`evidence_sealing`); the SHA-256 is of the plaintext. Reads are checked
+against it by `evidence_checks`.
 """
 
 import uuid
@@ -30,6 +32,7 @@ from tracker.models import CustodyEntry, Evidence, Incident
 from tracker.models.base import utc_now
 from tracker.services.evidence import add_custody_entry, add_evidence
 from tracker.services.evidence_images import CleanCopy, metadata_left, write_clean_copy
+from tracker.services.evidence_sealing import record_file_key
 from tracker.services.evidence_store import EvidenceStore, StoredFile
 from tracker.services.evidence_types import detect_media_type
 from tracker.services.records import live, require_live
@@ -134,6 +137,7 @@ def keep_file(session: Session, store: EvidenceStore, stream: BinaryIO) -> Store
     stream.seek(0)
     stored = store.write_file(stream)
     unless_committed(session, lambda: store.delete(stored.storage_key))
+    record_file_key(session, stored)
     return stored
 
 

@@ -4,11 +4,11 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput
-from tracker.domain.text import fold_for_search
+from tracker.domain.sealing import blind_index, blind_indexes, current_keyring
 from tracker.models import Person, PersonName
 from tracker.models.base import utc_now
 from tracker.services.codes import allocate_code
@@ -213,12 +213,14 @@ def add_person_name(
     script: str | None = None,
     citation_id: uuid.UUID | None = None,
 ) -> PersonName:
-    """A name as typed (never re-cased), with its script and folded search key.
+    """A name as typed (never re-cased, sealed at rest), with its script and blind index
+    (the HMAC of it folded: exact lookups only).
 
     Raises InvalidInput naming the field.
     """
     require_person(session, person_id, "person_id")
     values = {"person_id": person_id, **name_values(session, text, script, "a name")}
+    values["folded"] = blind_index(current_keyring(), text)
     require_code(session, "name_kind", kind, "kind")
     values.update(kind=kind, citation_id=citation_id)
     return create_record(session, PersonName, actor_id=actor_id, values=values)
@@ -250,24 +252,33 @@ def remove_person_name(
     return soft_delete_record(session, name, actor_id=actor_id, expected_version=expected_version)
 
 
-def people_with_folded_names(session: Session, folded: Iterable[str]) -> list[Person]:
-    keys = sorted(set(folded))
+def people_with_name_indexes(
+    session: Session, digests: Iterable[str], *, real_names: bool = True
+) -> list[Person]:
+    """Live people with a live name (or, with REAL_NAMES, a real name) of these blind indexes."""
+    keys = sorted(set(digests) - {""})
     if not keys:
         return []
     matching = live(select(col(PersonName.person_id)), PersonName).where(
         col(PersonName.folded).in_(keys)
     )
-    statement = live(select(Person), Person).where(col(Person.id).in_(matching))
+    found: Any = col(Person.id).in_(matching)
+    if real_names:
+        found = or_(found, col(Person.name_index).in_(keys))
+    statement = live(select(Person), Person).where(found)
     return list(session.execute(statement.order_by(col(Person.pseudonym_code))).scalars())
 
 
-def find_people_by_name(session: Session, text: str) -> list[Person]:
-    """Live people with a name equal to `text` once folded (Əli Məlikov = Eli Melikov)."""
-    key = fold_for_search(text)
-    return people_with_folded_names(session, [key]) if key else []
+def find_people_by_name(session: Session, text: str, *, real_names: bool = True) -> list[Person]:
+    """Live people with a name (or, with REAL_NAMES, a real name) equal to `text` once folded
+    (Əli Məlikov = Eli Melikov), found through the blind index: the whole name, never a part."""
+    digests = blind_indexes(current_keyring(), [text])
+    return people_with_name_indexes(session, digests, real_names=real_names)
 
 
 def suggest_duplicates(session: Session, person_id: uuid.UUID) -> list[Person]:
-    """Other live people sharing a folded name: candidates a reviewer may merge."""
-    keys = [name.folded for name in names_of(session, person_id)]
-    return [person for person in people_with_folded_names(session, keys) if person.id != person_id]
+    """Other live people sharing a name (folded): candidates a reviewer may merge."""
+    person = get_person(session, person_id, include_deleted=True)
+    keys = [name.folded for name in names_of(session, person_id)] + [person.name_index]
+    found = people_with_name_indexes(session, keys)
+    return [other for other in found if other.id != person_id]

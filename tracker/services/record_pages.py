@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlmodel import Session, col
 
 from tracker.domain.errors import InvalidInput, RecordNotFound
+from tracker.domain.sealing import blind_index, current_keyring
 from tracker.domain.text import fold_for_search
 from tracker.models import (
     Case,
@@ -157,13 +158,16 @@ def search_people(
 
 
 def person_matches(text: str, viewer: Viewer) -> Any:
+    """Part of the code; for viewers who may see identities, also a whole name (real name or
+    any name), matched through its blind index: names are sealed, so never a part of one."""
     by_code = contains(Person.pseudonym_code, text)
-    if not viewer.sees_identity:
+    digest = blind_index(current_keyring(), text)
+    if not viewer.sees_identity or not digest:
         return by_code
     named = live(select(col(PersonName.person_id)), PersonName).where(
-        col(PersonName.folded).contains(fold_for_search(text), autoescape=True)
+        col(PersonName.folded) == digest
     )
-    return or_(by_code, contains(Person.real_name, text), col(Person.id).in_(named))
+    return or_(by_code, col(Person.name_index) == digest, col(Person.id).in_(named))
 
 
 def search_places(

@@ -40,7 +40,8 @@ from tracker.models.search import (
     rebuild_search_index,
     reindex_record,
 )
-from tracker.services.restrictions import Viewer
+from tracker.services.people import find_people_by_name
+from tracker.services.restrictions import Viewer, may_view
 
 PER_PAGE = 20
 MAX_PAGE = 50
@@ -52,6 +53,8 @@ SNIPPET_BEFORE = 60
 SNIPPET_AFTER = 120
 # Looking for the words in a long narrative costs time; past this, the snippet is its start.
 SNIPPET_SCAN = 50_000
+# A person found by a whole name through its blind index (names are not in the index).
+NAME_FIELD = "person.name"
 # Fields that are the hit's own heading: no snippet repeats them.
 HEADING_FIELDS = frozenset(
     {
@@ -364,6 +367,37 @@ def search_records(
     if not phrases:
         return NO_RESULTS
     page = min(max(page, 1), MAX_PAGE)
+    named = named_hits(session, viewer, query) if page == 1 else ()
+    results = indexed_results(session, viewer, phrases, terms, page, per_page)
+    if not named:
+        return results
+    shown = {hit.record.id for hit in named}
+    rest = tuple(hit for hit in results.hits if getattr(hit.record, "id", None) not in shown)
+    return SearchResults(terms=terms, hits=named + rest, page=page, has_next=results.has_next)
+
+
+def named_hits(session: Session, viewer: Viewer, query: str) -> tuple[SearchHit, ...]:
+    """People with a name (an alias; real names are never searched) equal to the whole query
+    once folded, for viewers who may see identities: an exact match through the blind index,
+    never a part of a name."""
+    if not viewer.sees_identity:
+        return ()
+    return tuple(
+        SearchHit(kind="person", record=person, field=NAME_FIELD, snippet="")
+        for person in find_people_by_name(session, query[:MAX_QUERY_LENGTH], real_names=False)
+        if may_view(session, viewer, type(person), person.id)
+    )
+
+
+def indexed_results(
+    session: Session,
+    viewer: Viewer,
+    phrases: tuple[Phrase, ...],
+    terms: tuple[str, ...],
+    page: int,
+    per_page: int,
+) -> SearchResults:
+    """One page of the records the search index finds."""
     hits = phrase_hits(session, phrases, viewer)
     rows = session.execute(page_statement(hits, len(phrases), page, per_page)).all()
     targets = [(kind, target_id) for kind, target_id, _ in rows[:per_page]]

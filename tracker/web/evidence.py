@@ -42,10 +42,10 @@ from tracker.services import evidence_checks, evidence_files
 from tracker.services.evidence_checks import FileCheckFailed, NoStoredFile
 from tracker.services.evidence_files import FileUpload, Handler
 from tracker.services.evidence_pages import gather_evidence_page, visible_evidence
-from tracker.services.evidence_store import EvidenceStore
+from tracker.services.evidence_store import EvidenceStore, StorageFull, is_full_disk
 from tracker.services.restrictions import get_visible_record
 from tracker.web.access import requires
-from tracker.web.errors import too_large
+from tracker.web.errors import error_page, too_large
 from tracker.web.i18n import _
 from tracker.web.record_views import vocabulary_choices
 
@@ -59,6 +59,7 @@ def make_blueprint() -> Blueprint:
     blueprint = Blueprint("evidence", __name__, url_prefix="/evidence")
     blueprint.url_value_preprocessor(prepare_upload)
     blueprint.register_error_handler(RequestEntityTooLarge, upload_too_large)
+    blueprint.register_error_handler(OSError, upload_without_space)
     blueprint.add_app_template_global(blank_upload_form, "evidence_upload_form")
     blueprint.add_app_template_global(size_limit, "evidence_size_limit")
 
@@ -75,7 +76,7 @@ def make_blueprint() -> Blueprint:
             )
         except InvalidInput as error:
             show_error(form, error)
-            return render_upload(incident, form, status=413 if is_too_large(error) else 400)
+            return render_upload(incident, form, status=refusal_status(error))
         flash(_("File stored. Its SHA-256 is %(hash)s.", hash=added.original.sha256))
         return redirect(url_for("evidence.show", evidence_id=added.original.id))
 
@@ -147,8 +148,20 @@ def upload_too_large(error: RequestEntityTooLarge) -> Page:
     return page, 413
 
 
-def is_too_large(error: InvalidInput) -> bool:
-    return isinstance(error, FileTooLarge)
+def upload_without_space(error: OSError) -> Page:
+    """The disk filled while the upload was received: 507. The file waited in a file without
+    a name in the evidence folder, gone with the request, so nothing is left."""
+    if request.endpoint != "evidence.upload" or not is_full_disk(error):
+        raise error
+    message = _("There is not enough space on the server's disk for this file. Nothing was stored.")
+    return error_page(507, _("Not enough space"), message)
+
+
+def refusal_status(error: InvalidInput) -> int:
+    """413 for a file above the limit, 507 when the disk is full, else 400."""
+    if isinstance(error, FileTooLarge):
+        return 413
+    return 507 if isinstance(error, StorageFull) else 400
 
 
 def upload_form(**options: Any) -> EvidenceUploadForm:

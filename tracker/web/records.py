@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 from tracker.domain.identity import WITHHELD, is_identity_field
 from tracker.models import UserAccount
 from tracker.models.base import TimestampedRecord
-from tracker.services.audit import history_of
+from tracker.services.audit import history_of, opened_value
 from tracker.services.records import table_name_of
 from tracker.services.restrictions import Viewer
 
@@ -61,7 +61,9 @@ def visible_changes(
 ) -> tuple[FieldChange, ...]:
     def shown(field: str, value: Any) -> Any:
         hidden = is_identity_field(table_name, field) and not viewer.sees_identity
-        return WITHHELD if hidden and value not in (None, "") else value
+        if hidden and value not in (None, ""):
+            return WITHHELD
+        return opened_value(table_name, field, value)
 
     return tuple(
         FieldChange(field, shown(field, values[0]), shown(field, values[1]))
