@@ -55,6 +55,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_keys import install_bench_master_key
 from run import fresh_database, load_average, machine
 
 import tracker.demo.synthetic as synthetic
@@ -423,6 +424,7 @@ def parse_options() -> argparse.Namespace:
 
 def main() -> None:
     options = parse_options()
+    install_bench_master_key()
     if options.measure:
         figures = (measure_dossier(options.url, options.case) if options.measure == "dossier"
                    else measure_annual(options.url))  # fmt: skip

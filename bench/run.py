@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import sqlalchemy
+from bench_keys import install_bench_master_key
 from sqlalchemy import Engine, event, select, text
 from sqlmodel import Session, col
 
@@ -589,6 +590,7 @@ def parse_options() -> argparse.Namespace:
 
 def main() -> None:
     options = parse_options()
+    install_bench_master_key()
     # A lock held by someone else's session fails the run instead of hanging it.
     os.environ.setdefault("PGOPTIONS", "-c lock_timeout=60s")
     print(f"# tracker benchmark\n\n{machine()}")

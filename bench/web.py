@@ -28,6 +28,7 @@ from sqlalchemy import Engine, select, text
 from sqlmodel import Session, col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_keys import BENCH_MASTER_KEY, install_bench_master_key
 from run import fresh_database, generate, load_average, machine
 
 from tracker import create_app
@@ -197,7 +198,10 @@ def bench_engine(label: str, url: str, options: argparse.Namespace) -> list[Timi
     ids = sample_ids(engine)
     instance = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     settings = Settings(
-        instance_path=instance, database_url=url, secret_key=secrets.token_urlsafe(48)
+        instance_path=instance,
+        database_url=url,
+        secret_key=secrets.token_urlsafe(48),
+        master_key_file=str(BENCH_MASTER_KEY),
     )
     app = create_app(settings)
     client = app.test_client()
@@ -243,6 +247,7 @@ def main() -> None:
     parser.add_argument("--prepare-only", action="store_true", help="generate, do not measure")
     parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
     options = parser.parse_args()
+    install_bench_master_key()
     random.seed(1)
     print(machine())
     print(load_average())

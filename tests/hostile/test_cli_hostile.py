@@ -44,6 +44,7 @@ COMMANDS: dict[str, list[tuple[str, ...]]] = {
     "db upgrade": [("../../etc/passwd",), (f"head; {payloads.SQL[3]}",), (NUL,), ("zzz",)],
     "db downgrade": [("nonexistent",), ("../x",), (NUL,), (SQL,)],
     "db current": [("extra",)],
+    "keys rotate": [("extra",), ("--to", "{inputs}/deep.json"), (NUL,)],
     "db encrypt": [("--keep-plaintext", "extra")],
     "demo": [("--synthetic", "0"), ("--synthetic", "-1"), ("--synthetic", "many"), ("--seed", "x")],
     "export json": [

@@ -14,6 +14,7 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFObjectReference, PDFResourceDictionary
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -32,6 +33,7 @@ from tracker.reporting.model import ReportHeader
 from tracker.reporting.pdf.fonts import SANS, SANS_BOLD, register_fonts
 from tracker.reporting.pdf.markup import paragraph_text, paragraphs, printable_text
 from tracker.reporting.pdf.styles import MARKING_RED, MUTED, RULE, stylesheet
+from tracker.reporting.pdf.text_lines import wrapped_lines
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT_MARGIN = RIGHT_MARGIN = 20 * mm
@@ -141,12 +143,28 @@ def place_form(canvas: Canvas, name: str, right: float, baseline: float) -> None
 
 def define_right_aligned_form(canvas: Canvas, name: str, text: str, font: str, size: float,
                               colour: Any) -> None:  # fmt: skip
-    """A form holding text that ends at its origin (placed by place_form)."""
+    """A form holding text that ends at its origin (placed by place_form).
+
+    A dossier has hundreds of these forms of a few bytes each: they are stored uncompressed
+    (compressing each started a fresh zlib stream) and share one resource dictionary.
+    """
     canvas.beginForm(name, lowerx=-PAGE_WIDTH, lowery=-size, upperx=size, uppery=2 * size)
     canvas.setFont(font, size)
     canvas.setFillColor(colour)
     canvas.drawRightString(0, 0, text)
-    canvas.endForm()
+    canvas.addLiteral("")  # a line break, so "endstream" starts a line of its own
+    canvas.endForm(compression=0, Resources=shared_form_resources(canvas))
+
+
+def shared_form_resources(canvas: Canvas) -> PDFObjectReference:
+    """One resource dictionary (the document's fonts) for every late-number form."""
+    existing = getattr(canvas, "tracker_form_resources", None)
+    if existing is None:
+        resources = PDFResourceDictionary()
+        resources.basicFonts()
+        existing = canvas._doc.Reference(resources)
+        canvas.tracker_form_resources = existing
+    return existing
 
 
 class Contents(_FlowableBase):  # type: ignore[misc]
@@ -164,35 +182,53 @@ def contents() -> Contents:
     return Contents()
 
 
+# The page number's column at the right of a contents line: titles wrap before it.
 CONTENTS_NUMBER_WIDTH = 40
 
 
-class ContentsLine(Paragraph):  # type: ignore[misc]
-    """A heading's title, and its page number (a form) at the right edge of its last line."""
+class ContentsLine(_FlowableBase):  # type: ignore[misc]
+    """A heading's title, and its page number (a form) at the right edge of its last line.
+
+    Plain text lines, not a Paragraph: the title is already printable and shortened, so
+    there is no markup to parse; a long dossier has hundreds of these lines.
+    """
 
     def __init__(self, entry: OutlineEntry) -> None:
-        style = stylesheet()[f"toc{min(entry.level, 2)}"]
-        super().__init__(paragraph_text(entry.title), style)
+        super().__init__()
+        self.style = stylesheet()[f"toc{min(entry.level, 2)}"]
+        self.title = entry.title
         self.tracker_key = entry.key
+        self.lines: list[str] = []
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        style = self.style
+        room = available_width - style.leftIndent - CONTENTS_NUMBER_WIDTH
+        self.lines = wrapped_lines(self.title, style.fontName, style.fontSize, room) or [""]
+        self.width = available_width
+        self.height = len(self.lines) * style.leading
+        return self.width, self.height
 
     def split(self, available_width: float, available_height: float) -> list[Any]:
         return []  # at most two lines (titles are shortened): moves to the next page whole
 
     def draw(self) -> None:
-        super().draw()
-        lines = len(getattr(self.blPara, "lines", ())) or 1
-        font_size = self.style.fontSize
-        baseline = self.height - font_size - (lines - 1) * self.style.leading
-        right = self.width
-        place_form(self.canv, contents_number_form(self.tracker_key), right, baseline)
+        canvas, style = self.canv, self.style
+        canvas.setFont(style.fontName, style.fontSize)
+        canvas.setFillColor(style.textColor)
+        baseline = self.height - style.fontSize  # where a Paragraph puts its first line
+        for number, line in enumerate(self.lines):
+            if number:
+                baseline -= style.leading
+            canvas.drawString(style.leftIndent, baseline, line)
+        place_form(canvas, contents_number_form(self.tracker_key), self.width, baseline)
 
 
 def contents_lines(entries: Sequence[OutlineEntry]) -> list[Flowable]:
     return [ContentsLine(entry) for entry in entries if entry.in_contents]
 
 
-def numbered_story(story: Sequence[Flowable]) -> tuple[list[Flowable], list[OutlineEntry]]:
-    """The story with each heading's bookmark key set and the contents lines put in place."""
+def numbered_story(story: list[Flowable]) -> list[OutlineEntry]:
+    """Set each heading's bookmark key and put the contents lines in place, in story itself."""
     entries: list[OutlineEntry] = []
     for flowable in walk(story):
         entry = getattr(flowable, "tracker_outline", None)
@@ -200,13 +236,10 @@ def numbered_story(story: Sequence[Flowable]) -> tuple[list[Flowable], list[Outl
             entry = replace(entry, key=f"section-{len(entries) + 1}")
             flowable.tracker_outline = entry
             entries.append(entry)
-    numbered: list[Flowable] = []
-    for flowable in story:
-        if isinstance(flowable, Contents):
-            numbered.extend(contents_lines(entries))
-        else:
-            numbered.append(flowable)
-    return numbered, entries
+    places = [index for index, flowable in enumerate(story) if isinstance(flowable, Contents)]
+    for index in reversed(places):
+        story[index : index + 1] = contents_lines(entries)
+    return entries
 
 
 def walk(story: Sequence[Flowable]) -> Iterator[Flowable]:
@@ -283,13 +316,17 @@ class ReportDocument(BaseDocTemplate):  # type: ignore[misc]
         self.heading_pages.setdefault(entry.key, self.page)
 
     def draw_furniture(self, canvas: Canvas, document: BaseDocTemplate) -> None:
-        draw_marking(canvas, self.report_header.classification)
+        """The marking, the rules and the subject (one form, the same on every page), then
+        this page's "Page X of Y"."""
+        canvas.doForm(FURNITURE_FORM)
         page = canvas.getPageNumber()
         self.last_page = max(self.last_page, page)
-        draw_footer(canvas, self.report_header.subject, page_number_form(page))
+        place_form(canvas, page_number_form(page), PAGE_WIDTH - RIGHT_MARGIN, FOOTER_BASELINE)
 
     def define_late_numbers(self, canvas: Canvas) -> None:
-        """Now that every page is laid out: "Page X of Y" for each page, contents numbers."""
+        """Now that every page is laid out: the furniture form, "Page X of Y" for each page,
+        contents numbers."""
+        define_furniture_form(canvas, self.report_header)
         language = self.report_header.language
         for page in range(1, self.last_page + 1):
             text = page_number_text(language, page, self.last_page)
@@ -360,9 +397,22 @@ def page_number_text(language: str, page: int, total: int) -> str:
     return label_or_english("page_of", language).format(page=page, total=total)
 
 
-def draw_footer(canvas: Canvas, subject: str, number_form: str) -> None:
-    """The subject on the left and the page number ("Page X of Y", a form) on the right."""
-    baseline = 11 * mm
+FOOTER_BASELINE = 11 * mm
+FURNITURE_FORM = "tracker-furniture"
+
+
+def define_furniture_form(canvas: Canvas, header: ReportHeader) -> None:
+    """What every page carries but its number: marking, rules, subject (placed at the origin)."""
+    canvas.beginForm(FURNITURE_FORM, lowerx=0, lowery=0, upperx=PAGE_WIDTH, uppery=PAGE_HEIGHT)
+    draw_marking(canvas, header.classification)
+    draw_footer(canvas, header.subject)
+    canvas.addLiteral("")  # a line break, so "endstream" starts a line of its own
+    canvas.endForm(compression=0, Resources=shared_form_resources(canvas))
+
+
+def draw_footer(canvas: Canvas, subject: str) -> None:
+    """A rule and the subject on the left; the page number goes on the right, by page."""
+    baseline = FOOTER_BASELINE
     canvas.saveState()
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
@@ -371,7 +421,6 @@ def draw_footer(canvas: Canvas, subject: str, number_form: str) -> None:
     canvas.setFillColor(MUTED)
     canvas.drawString(LEFT_MARGIN, baseline, fitted_subject(subject))
     canvas.restoreState()
-    place_form(canvas, number_form, PAGE_WIDTH - RIGHT_MARGIN, baseline)
 
 
 @lru_cache(maxsize=64)
@@ -380,14 +429,21 @@ def fitted_subject(subject: str) -> str:
 
 
 def render_document(header: ReportHeader, story: Sequence[Flowable]) -> bytes:
-    """The PDF bytes of story under header's marking; same input, same bytes."""
+    """The PDF bytes of story under header's marking; same input, same bytes.
+
+    A list is consumed as ReportLab's build() consumes it: each flowable leaves the list once
+    laid out, so a drawn page's paragraphs (their words and lines) are freed as the document
+    goes on instead of piling up until the end (which cost a long dossier a full garbage
+    collection).
+    """
     register_fonts()
     output = io.BytesIO()
-    numbered, entries = numbered_story(story)
+    flowables = story if isinstance(story, list) else list(story)
+    entries = numbered_story(flowables)
     document = ReportDocument(output, header)
     document.contents_entries = entries
     canvasmaker = partial(DatedCanvas, generated_at=header.generated_at)
-    document.build(numbered, canvasmaker=canvasmaker)
+    document.build(flowables, canvasmaker=canvasmaker)
     return output.getvalue()
 
 

@@ -18,6 +18,8 @@ Decisions, so a reader knows what a printed page promises:
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from functools import cache
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
@@ -36,7 +38,32 @@ def printable_text(text: str) -> str:
     For places that take plain strings rather than markup: canvas strings, the outline,
     metadata. Paragraphs use paragraph_text.
     """
+    if not _needs_cleaning().search(text):
+        return text  # the common case, found by one scan in C
     return _NEWLINES.sub("\n", text).translate(_PRINTABLE)
+
+
+@cache
+def _needs_cleaning() -> re.Pattern[str]:
+    """Any character printable_text would change: not drawable, a control (but newline and
+    tab), or a line break it turns into a newline."""
+    kept = sorted(
+        code_point
+        for code_point in printable_code_points() | {ord("\n"), ord("\t")}
+        if _printable_character(chr(code_point)) == chr(code_point)
+        and not _NEWLINES.fullmatch(chr(code_point))
+    )
+    return re.compile(f"[^{''.join(_class_ranges(kept))}]")
+
+
+def _class_ranges(code_points: list[int]) -> Iterator[str]:
+    """Sorted code points as the ranges of a regular-expression character class."""
+    start = previous = code_points[0]
+    for code_point in [*code_points[1:], -2]:
+        if code_point != previous + 1:
+            yield f"{re.escape(chr(start))}-{re.escape(chr(previous))}"
+            start = code_point
+        previous = code_point
 
 
 class _PrintableTable(dict[int, str]):

@@ -8,39 +8,35 @@ cell (over LONG_CELL characters) becomes a Paragraph, which can continue on the 
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus.tables import CellStyle
 
 from tracker.reporting.pdf.base import FRAME_WIDTH
 from tracker.reporting.pdf.markup import paragraph_text, printable_text
 from tracker.reporting.pdf.styles import HEADER_FILL, RULE, stylesheet
+from tracker.reporting.pdf.text_lines import wrapped_lines
+
+__all__ = ["cell", "column_widths", "fields_table", "header_font", "table", "wrapped_lines"]
 
 SIDE_PADDING = 4
 # Above this many characters a cell is a Paragraph, so a very tall row can split across pages.
 LONG_CELL = 600
 
+# Only rules and fills are table style commands; a cell's font, colour and padding come from
+# a CellStyle shared by every cell set alike (see CellFont.cell_style). Per-cell commands
+# made ReportLab set each of a dossier's 8,000 cells' styles one attribute at a time.
 GRID_STYLE = [
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
     ("LINEABOVE", (0, 0), (-1, 0), 0.8, RULE),
     ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-    ("LEFTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
-    ("RIGHTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
-    ("TOPPADDING", (0, 0), (-1, -1), 3),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
 ]
-
-FIELDS_STYLE = [
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-    ("LEFTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
-    ("RIGHTPADDING", (0, 0), (-1, -1), SIDE_PADDING),
-    ("TOPPADDING", (0, 0), (-1, -1), 2),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-]
+GRID_PADDING = 3  # above and below a cell's text
+FIELDS_STYLE = [("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE)]
+FIELDS_PADDING = 2
 
 
 @dataclass(frozen=True)
@@ -49,12 +45,23 @@ class CellFont:
 
     style: ParagraphStyle
 
-    def command(self, start: tuple[int, int], stop: tuple[int, int]) -> list[tuple[object, ...]]:
-        style = self.style
-        return [
-            ("FONT", start, stop, style.fontName, style.fontSize, style.leading),
-            ("TEXTCOLOR", start, stop, style.textColor),
-        ]
+    def cell_style(self, vertical_padding: float) -> CellStyle:
+        """The style of every cell in this font: shared, so ReportLab must never change it
+        (no per-cell style commands; cells are top-aligned, so splitting a row copies it)."""
+        return shared_cell_style(self.style, vertical_padding)
+
+
+@lru_cache(maxsize=64)
+def shared_cell_style(style: ParagraphStyle, vertical_padding: float) -> CellStyle:
+    cell_style = CellStyle(style.name)
+    cell_style.fontname = style.fontName
+    cell_style.fontsize = style.fontSize
+    cell_style.leading = style.leading
+    cell_style.color = style.textColor
+    cell_style.valign = "TOP"
+    cell_style.leftPadding = cell_style.rightPadding = SIDE_PADDING
+    cell_style.topPadding = cell_style.bottomPadding = vertical_padding
+    return cell_style
 
 
 def cell_font(name: str) -> CellFont:
@@ -65,32 +72,6 @@ def column_widths(weights: Sequence[float], width: float = FRAME_WIDTH) -> list[
     """Widths proportional to weights that together fill width exactly."""
     total = sum(weights)
     return [width * weight / total for weight in weights]
-
-
-def wrapped_lines(text: str, font_name: str, font_size: float, width: float) -> list[str]:
-    """text broken into lines no wider than width: at spaces, and inside words too long."""
-    if "\n" not in text and stringWidth(text, font_name, font_size) <= width:
-        return [text]
-    lines: list[str] = []
-    for line in simpleSplit(text, font_name, font_size, width):
-        while stringWidth(line, font_name, font_size) > width:
-            cut = longest_fitting_prefix(line, font_name, font_size, width)
-            lines.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        lines.append(line)
-    return lines
-
-
-def longest_fitting_prefix(text: str, font_name: str, font_size: float, width: float) -> int:
-    """The length of text's longest prefix that fits in width; at least one character."""
-    low, high = 1, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if stringWidth(text[:middle], font_name, font_size) <= width:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 SMALLEST_HEADER_SIZE = 6.0
@@ -116,9 +97,15 @@ def cell(text: str, font: CellFont, column_width: float) -> str | Paragraph:
     printable = printable_text(text).strip()
     if len(printable) > LONG_CELL:
         return Paragraph(paragraph_text(printable), font.style)
-    inner = column_width - 2 * SIDE_PADDING
     style = font.style
-    return "\n".join(wrapped_lines(printable, style.fontName, style.fontSize, inner))
+    return cell_lines(printable, style.fontName, style.fontSize, column_width - 2 * SIDE_PADDING)
+
+
+@lru_cache(maxsize=4096)
+def cell_lines(text: str, font_name: str, font_size: float, width: float) -> str:
+    """text broken to width, one line a line: worked out once per text and column (a
+    dossier repeats many cells: actions, holders, "yes", "no")."""
+    return "\n".join(wrapped_lines(text, font_name, font_size, width))
 
 
 def table(
@@ -145,13 +132,8 @@ def table(
         [cell(text, font_of(index), widths[index]) for index, text in enumerate(row)]
         for row in rows
     ]
-    style = [*GRID_STYLE, *header_style.command((0, 0), (-1, 0))]
-    for index, font in enumerate(header_fonts):
-        if font is not header_style:
-            style += font.command((index, 0), (index, 0))
-    style += body_font.command((0, 1), (-1, -1))
-    for index in mono_columns:
-        style += mono_font.command((index, 1), (index, -1))
+    body_styles = [font_of(index).cell_style(GRID_PADDING) for index in range(len(widths))]
+    header_styles = [font.cell_style(GRID_PADDING) for font in header_fonts]
     # splitInRow lets one very tall row (a 60,000-character cell) continue on the next page
     # instead of raising LayoutError.
     return Table(
@@ -159,7 +141,8 @@ def table(
         colWidths=widths,
         repeatRows=1,
         splitInRow=1,
-        style=TableStyle(style),
+        style=TableStyle(GRID_STYLE),
+        cellStyles=[header_styles, *(list(body_styles) for _ in body)],
         hAlign="LEFT",
     )
 
@@ -174,18 +157,16 @@ def fields_table(
     label_width, value_width = column_widths([1, 3], width)
     label_font, value_font, mono_font = (cell_font(name) for name in
                                          ("cell_header", "cell", "cell_mono"))  # fmt: skip
-    rows = []
-    style = [*FIELDS_STYLE, *label_font.command((0, 0), (0, -1))]
-    style += value_font.command((1, 0), (1, -1))
-    for number, (label, value) in enumerate(pairs):
+    rows, styles = [], []
+    for label, value in pairs:
         font = mono_font if label in mono_labels else value_font
         rows.append([cell(label, label_font, label_width), cell(value, font, value_width)])
-        if font is mono_font:
-            style += mono_font.command((1, number), (1, number))
+        styles.append([label_font.cell_style(FIELDS_PADDING), font.cell_style(FIELDS_PADDING)])
     return Table(
         rows,
         colWidths=[label_width, value_width],
         splitInRow=1,
-        style=TableStyle(style),
+        style=TableStyle(FIELDS_STYLE),
+        cellStyles=styles,
         hAlign="LEFT",
     )
