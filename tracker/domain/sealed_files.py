@@ -13,10 +13,10 @@ segment but the last holds exactly `segment size` bytes; the last holds 1 to `se
 (0 only for an empty file, which is one empty final segment). A file is read a segment at a
 time, so a 100 MB video never sits in memory whole.
 
-The data key is random per file and never stored in the clear: it is wrapped (AES key wrap,
-RFC 3394) under the master key and kept in the database beside the file's name, as
-"<master key id>.<wrapped key, base64url>". Rotating the master key rewraps those 40 bytes;
-the file is not touched.
+The data key is random per file and never stored in the clear: it is wrapped (AES-256-GCM,
+as identity values' keys are) under the master key and kept in the database beside the
+file's name, as "<master key id>.<wrapped key, base64url>". Rotating the master key rewraps
+those 60 bytes; the file is not touched.
 """
 
 import io
@@ -26,7 +26,6 @@ from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 from tracker.domain.sealing import (
     KEY_BYTES,
@@ -56,7 +55,7 @@ def new_data_key() -> bytes:
 
 def wrap_data_key(master: MasterKey, data_key: bytes) -> str:
     """ "<master key id>.<wrapped key>": what the database keeps for a file."""
-    return f"{master.key_id}.{encode(aes_key_wrap(master.key, data_key))}"
+    return f"{master.key_id}.{encode(master.wrap(data_key))}"
 
 
 def unwrap_data_key(keyring: Keyring, wrapped: str) -> bytes:
@@ -66,8 +65,8 @@ def unwrap_data_key(keyring: Keyring, wrapped: str) -> bytes:
         raise SealBroken("an evidence file's data key is damaged (not a wrapped key)")
     master = keyring.master_named(parts[0])
     try:
-        data_key = aes_key_unwrap(master.key, decode(parts[1]))
-    except (InvalidUnwrap, ValueError):
+        data_key = master.unwrap(decode(parts[1]))
+    except SealBroken:
         raise SealBroken("an evidence file's data key does not unwrap (it was changed)") from None
     if len(data_key) != KEY_BYTES:
         raise SealBroken("an evidence file's data key has the wrong length")
