@@ -62,7 +62,12 @@ def test_a_chain_broken_before_the_upgrade_stops_it_unchanged(engine: Engine) ->
     downgrade_database(engine, "0008")
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE audit_entry SET reason = 'edited' WHERE sequence = 2"))
-    with pytest.raises(InvalidInput, match="broken at entry 2"):
+    try:
+        with pytest.raises(InvalidInput, match="broken at entry 2"):
+            upgrade_database(engine)
+        assert current_revision(engine) == "0008"
+        assert raw_real_name(engine, person) == NAME
+    finally:
+        # The test database is shared (PostgreSQL): leave it at head for the tests after.
+        downgrade_database(engine, "base")
         upgrade_database(engine)
-    assert current_revision(engine) == "0008"
-    assert raw_real_name(engine, person) == NAME
