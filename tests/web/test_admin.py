@@ -140,6 +140,18 @@ def test_create_user_refuses_a_taken_username(admin: WebClient, engine: Engine, 
     assert table_counts(engine) == before
 
 
+def test_a_role_ticked_twice_is_held_once(admin: WebClient, engine: Engine) -> None:
+    response = admin.post(
+        "/admin/users/new", {"username": "twice", "roles": ["documenter", "documenter"]}
+    )
+    assert response.status_code == 200
+    with Session(engine) as session:
+        user = session.execute(
+            select(UserAccount).where(UserAccount.username == "twice")
+        ).scalar_one()
+        assert roles_of(session, user.id) == {"documenter"}
+
+
 BAD_NEW_ACCOUNTS = (
     {"username": "x" * 100_000},
     {"username": "nul\x00byte"},

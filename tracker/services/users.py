@@ -63,7 +63,7 @@ def create_user(
             "must_change_password": True,
         },
     )
-    for role in roles:
+    for role in dict.fromkeys(roles):  # a role ticked twice is held once
         create_record(
             session, UserRole, actor_id=actor_id, values={"user_id": user.id, "role_code": role}
         )
