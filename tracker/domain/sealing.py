@@ -138,8 +138,12 @@ class Keyring:
         )
 
 
+# base64 to base64url, as base64.urlsafe_b64encode does, without its two Python calls.
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def decode(text: str) -> bytes:
@@ -283,8 +287,8 @@ def blind_index(keyring: Keyring, name: str) -> str:
     folded = fold_for_search(name)
     if not folded:
         return ""
-    digest = hmac.new(keyring.blind_key, BLIND_INDEX_TAG + folded.encode("utf-8"), "sha256")
-    return BLIND_INDEX_PREFIX + digest.hexdigest()
+    digest = hmac.digest(keyring.blind_key, BLIND_INDEX_TAG + folded.encode("utf-8"), "sha256")
+    return BLIND_INDEX_PREFIX + digest.hex()
 
 
 def blind_indexes(keyring: Keyring, names: Iterable[str]) -> list[str]:
