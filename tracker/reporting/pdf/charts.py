@@ -33,12 +33,28 @@ def value_axis_maximum(bars: Sequence[ChartBar]) -> int:
     return (highest // step + 1) * step
 
 
+# At most about this many gridline steps on a value axis.
+VALUE_AXIS_STEPS = 6
+
+
+def value_axis_step(maximum: int) -> int:
+    """A whole, round step (1, 2 or 5 times a power of ten) giving at most about
+    VALUE_AXIS_STEPS steps up to maximum: counts are whole, so are their ticks (no 0.2)."""
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * power * VALUE_AXIS_STEPS >= maximum:
+                return factor * power
+        power *= 10
+
+
 def style_axes(chart: VerticalBarChart | HorizontalBarChart, bars: Sequence[ChartBar]) -> None:
     chart.data = [[bar.value for bar in bars]]
     chart.bars[0].fillColor = ACCENT
     chart.bars[0].strokeColor = None
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = value_axis_maximum(bars)
+    chart.valueAxis.valueStep = value_axis_step(chart.valueAxis.valueMax)
     chart.valueAxis.labels.fontName = SANS
     chart.valueAxis.labels.fontSize = AXIS_LABEL_SIZE
     chart.valueAxis.labels.fillColor = MUTED
