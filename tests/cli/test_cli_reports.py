@@ -139,6 +139,24 @@ def test_partner_dossier_with_output_writes_its_manifest_beside_it(
     assert leaks(text + manifest_path.read_text(encoding="utf-8") + audit) == []
 
 
+def test_a_bare_output_name_goes_into_the_exports_folder(
+    cli: TrackerRunner,
+    settings: Settings,
+    reported_case: ReportedCase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the working folder is not the exports folder
+    result = cli.invoke("report", "dossier", reported_case.case_code, "-o", "for-court.pdf")
+    assert result.exit_code == 0, result.stderr
+    assert (settings.exports_path / "for-court.pdf").is_file()
+    assert list(elsewhere.iterdir()) == []
+    escape = cli.invoke("report", "dossier", reported_case.case_code, "-o", "..")
+    assert escape.exit_code == 1 and "is a folder" in escape.stderr
+
+
 def test_encrypted_dossier_asks_the_password_twice_and_needs_it(
     cli: TrackerRunner, settings: Settings, reported_case: ReportedCase
 ) -> None:

@@ -53,9 +53,13 @@ def exports_root(exports_path: Path) -> Path:
 def check_output(output: Path, exports_path: Path) -> Path:
     """The output path resolved, when it names a file inside exports_path whose folder exists.
 
+    A bare file name ("report.pdf") names a file in the exports folder, wherever the command
+    runs; any other path is taken from the working folder as usual.
     Raises InvalidInput naming the output for a missing folder, a folder, or a place outside
     the exports folder (after resolving .. and symlinks, so neither can lead out of it).
     """
+    if is_bare_name(output):
+        output = exports_path / output
     target = output.expanduser().resolve()
     if not target.parent.is_dir():
         raise InvalidInput(f"output: the folder {output.parent} does not exist")
@@ -65,6 +69,10 @@ def check_output(output: Path, exports_path: Path) -> Path:
     if not target.is_relative_to(root) or target == root:
         raise InvalidInput(f"output: {output} is outside the exports folder {exports_path}")
     return target
+
+
+def is_bare_name(output: Path) -> bool:
+    return not output.is_absolute() and output.parent == Path(".") and output.name != ""
 
 
 def unused_stem(folder: Path, stem: str, suffixes: Sequence[str]) -> str:
