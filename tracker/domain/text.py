@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Folding for search only: stored names stay exactly as typed (DOMAIN.md §5, §6).
 _FOLD_BEFORE = str.maketrans({"İ": "i", "I": "i", "ı": "i", "Ə": "e", "ə": "e"})
@@ -9,18 +10,27 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PSEUDONYM_PATTERN = re.compile(r"^[VWPSL]-\d{4}-\d{3,}$")
 
 
-class _WithoutMarks(dict[int, str | None]):
-    """str.translate's table dropping combining marks, filled as characters are first met,
-    so the text is walked in C rather than a character at a time in Python."""
+class LazyTranslation(dict[int, str | None]):
+    """str.translate's table for a function of one character, filled as characters are
+    first met, so text is walked in C rather than a character at a time in Python; at most
+    the 65,536 characters of the basic plane are kept."""
+
+    def __init__(self, replacement: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.replacement = replacement
 
     def __missing__(self, code_point: int) -> str | None:
-        kept = None if unicodedata.combining(chr(code_point)) else chr(code_point)
+        replaced = self.replacement(chr(code_point))
         if code_point <= 0xFFFF:
-            self[code_point] = kept
-        return kept
+            self[code_point] = replaced
+        return replaced
 
 
-_WITHOUT_MARKS = _WithoutMarks()
+def _unless_mark(character: str) -> str | None:
+    return None if unicodedata.combining(character) else character
+
+
+_WITHOUT_MARKS = LazyTranslation(_unless_mark)
 
 
 def fold_for_search(text: str) -> str:

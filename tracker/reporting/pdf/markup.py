@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
+from tracker.domain.text import LazyTranslation
 from tracker.reporting.pdf.fonts import printable_code_points
 
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -66,17 +67,6 @@ def _class_ranges(code_points: list[int]) -> Iterator[str]:
         previous = code_point
 
 
-class _PrintableTable(dict[int, str]):
-    """str.translate's table, filled as characters are first met (C speed after that); at
-    most the 65,536 characters of the basic plane are kept."""
-
-    def __missing__(self, code_point: int) -> str:
-        replacement = _printable_character(chr(code_point))
-        if code_point <= 0xFFFF:
-            self[code_point] = replacement
-        return replacement
-
-
 def _printable_character(character: str) -> str:
     if character in "\n\t":
         return character
@@ -92,7 +82,7 @@ def _printable_character(character: str) -> str:
     return REPLACEMENT_CHARACTER
 
 
-_PRINTABLE = _PrintableTable()
+_PRINTABLE = LazyTranslation(_printable_character)
 
 
 def paragraph_text(text: str) -> str:
