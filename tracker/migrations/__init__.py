@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine
 
+from tracker.db import reading
 from tracker.domain.errors import InvalidInput
 
 MIGRATIONS_PATH = Path(__file__).parent
@@ -48,8 +49,11 @@ def downgrade_database(engine: Engine, revision: str) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
-    with engine.connect() as connection:
+    """The revision the database is at, or None for an empty database.
+
+    Read without SQLite's write lock: every command asks at its start, and must neither wait
+    for a running import nor hold up the app's writers."""
+    with reading(engine).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlmodel import Session, SQLModel
 
 from tracker.config import Settings
+from tracker.db import reading
 from tracker.domain.errors import InvalidInput
 from tracker.domain.sealing import (
     KEY_BYTES,
@@ -234,10 +235,23 @@ def check_database_master_key(
 ) -> None:
     """Open the keyring and compare it with the database's check row, in one transaction.
 
-    Raises MasterKeyUnavailable (no key file), WrongMasterKey (another key)."""
+    The comparison only reads (no SQLite write lock, so the app's and every command's start
+    neither waits for nor holds up a writer); a database with no check row yet gets it in a
+    writing transaction. Raises MasterKeyUnavailable (no key file), WrongMasterKey (another
+    key)."""
     keyring = keyring_source()
+    with reading(engine).begin() as connection:
+        if verifying_only_reads(connection):
+            verify_master_key(connection, keyring, path=path)
+            return
     with engine.begin() as connection:
         verify_master_key(connection, keyring, path=path)
+
+
+def verifying_only_reads(connection: Connection) -> bool:
+    """Whether verify_master_key would write nothing: the check row is there, or its table is
+    not (a database behind the code)."""
+    return not has_check_table(connection) or stored_check(connection) is not None
 
 
 # --- rotation ------------------------------------------------------------------------------
