@@ -417,19 +417,16 @@ def export_csv_command(output: Path) -> None:
 
 
 def write_atomically(path: Path, write: Callable[[Any], int]) -> int:
-    """Write to a temporary file beside PATH and rename it, so a failure leaves no half file."""
+    """Write through a temporary file beside PATH, renamed when complete, so a failure leaves
+    no half file; readable by its owner only (an interchange file holds names in the clear)."""
+    from tracker.services.private_files import write_privately
+
     if not path.name:
         raise TrackerError(f"cannot write {str(path)!r}: give a file name")
-    temporary = path.with_name(f".{path.name}.partial")
     try:
-        with temporary.open("wb") as handle:
-            count = write(handle)
-        temporary.replace(path)
+        return write_privately(path, write)
     except OSError as error:
         raise TrackerError(f"cannot write {path}: {error.strerror}") from error
-    finally:
-        temporary.unlink(missing_ok=True)
-    return count
 
 
 @click.group("import")

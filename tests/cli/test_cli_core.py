@@ -120,3 +120,19 @@ def test_failed_export_leaves_no_partial_file(
     assert result.stderr == "Error: export failed halfway\n"
     assert not target.exists()
     assert not list(tmp_path.glob(".out.json*"))
+
+
+@pytest.mark.parametrize("kind", ["json", "csv"])
+def test_exports_are_readable_by_their_owner_only(
+    cli: TrackerRunner, tmp_path: Path, kind: str
+) -> None:
+    """An interchange file holds names in the clear: like the database, only its owner reads it,
+    also when it replaces a file others could read."""
+    target = tmp_path / f"everything.{kind}"
+    target.write_text("an older export")
+    target.chmod(0o644)
+    result = cli.invoke("export", kind, "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text(encoding="utf-8") != "an older export"
+    assert not list(tmp_path.glob(f".everything.{kind}*"))

@@ -5,7 +5,6 @@ log is. Only once a break is found is anything looked up (the entry a misplaced 
 """
 
 import hashlib
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,11 +36,11 @@ from tracker.domain.audit_log_file import (
 from tracker.domain.errors import InvalidInput
 from tracker.models import AuditEntry
 from tracker.services.audit import add_audit_entry
+from tracker.services.private_files import write_privately
 
 BATCH = 1000
 # Where exports of the audit log are recorded in the audit log itself.
 AUDIT_LOG_TABLE = "audit_log"
-PRIVATE_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
 
 def audit_table() -> Table:
@@ -140,17 +139,12 @@ def export_audit_log_to(session: Session, path: Path, *, exported_at: datetime) 
         raise InvalidInput(f"output: the folder {path.parent} does not exist")
     if path.is_dir():
         raise InvalidInput(f"output: {path} is a folder; give a file name")
-    temporary = path.with_name(f".{path.name}.partial")
     try:
-        temporary.unlink(missing_ok=True)
-        with os.fdopen(os.open(temporary, PRIVATE_FILE_FLAGS, 0o600), "wb") as handle:
-            summary = export_audit_log(session, handle, exported_at=exported_at)
-        temporary.replace(path)
+        return write_privately(
+            path, lambda handle: export_audit_log(session, handle, exported_at=exported_at)
+        )
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    return summary
 
 
 def record_audit_export(session: Session, summary: ExportSummary) -> None:
