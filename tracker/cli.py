@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -22,6 +22,9 @@ from tracker import create_app
 from tracker.config import Settings, load_settings
 from tracker.db import DATABASE_EMPTY, unit_of_work
 from tracker.domain.errors import InvalidInput, TrackerError
+
+if TYPE_CHECKING:
+    from tracker.services.admin_pages import UserSummary
 
 log = logging.getLogger("tracker.cli")
 T = TypeVar("T")
@@ -892,6 +895,59 @@ def evidence_export_command(evidence_id: Any, level: str, output: Path | None) -
     click.echo(f"SHA-256 of {exported.path.name}: {exported.evidence.sha256}")
 
 
+# --- accounts: the way back in for whoever holds the instance ------------------------------
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts, from the command line: list them, reset a sign-in nobody can use."""
+
+
+@users_group.command("list")
+@guarded
+def users_list_command() -> None:
+    """List the accounts: username, roles, and whether each can sign in."""
+    from tracker.services.admin_pages import count_users, list_users
+
+    with cli_reading() as session:
+        accounts = list_users(session, limit=count_users(session))
+    if not accounts:
+        click.echo("No accounts. `tracker init` creates the first admin.")
+    for account in accounts:
+        roles = ", ".join(account.roles) or "no role"
+        click.echo(f"{account.username}  {roles}  {sign_in_state(account)}")
+
+
+def sign_in_state(account: "UserSummary") -> str:
+    """What stands between the account and signing in, if anything."""
+    if not account.is_active:
+        return "deactivated"
+    if not account.has_password:
+        return "no password (imported): tracker users reset-password"
+    parts = ["must change password" if account.must_change_password else "password set"]
+    parts.append("second factor set" if account.has_second_factor else "no second factor yet")
+    return ", ".join(parts)
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+@guarded
+def users_reset_password_command(username: str) -> None:
+    """Give USERNAME a new one-time password and clear its second factor (audited).
+
+    For an account nobody can sign in with: imported from another instance (accounts travel
+    without passwords), or the last admin, locked out. The password is shown once; it must be
+    changed, and a second factor set up again, at the next sign-in.
+    """
+    from tracker.services.accounts import reset_sign_in
+
+    with cli_transaction() as session:
+        password = reset_sign_in(session, username=username)
+    click.echo(f"Account: {username}")
+    click.echo(f"One-time password (shown once, change it at first login): {password}")
+    click.echo("Its second factor and recovery codes were cleared: it sets them up again.")
+
+
 # --- consent: the earlier exports a withdrawal cannot reach ----------------------------------
 
 
@@ -1203,6 +1259,7 @@ COMMANDS = (
     report_group,
     evidence_group,
     consent_group,
+    users_group,
     backup_command,
     restore_command,
     serve_command,

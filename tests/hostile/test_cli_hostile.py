@@ -153,6 +153,17 @@ COMMANDS: dict[str, list[tuple[str, ...]]] = {
         ("{evidence}", "-o", ""),
     ],
     "consent exports": [("%",), (SQL,), (NUL,), ("{person}", "--level", "god")],
+    "users list": [("extra",)],
+    "users reset-password": [
+        (SQL,),
+        ("%",),
+        (NUL,),
+        ("",),
+        ("a\x1b[31mb",),
+        ("x" * 1000,),
+        (),
+        ("admin", "extra"),
+    ],
     "backup": [
         ("-o", "{database}"),
         ("-o", "{secret_key}"),

@@ -20,12 +20,13 @@ from sqlalchemy import CursorResult, Update, delete, or_, select, update
 from sqlmodel import Session, col
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from tracker.domain.errors import AccessDenied, InvalidInput
+from tracker.domain.errors import AccessDenied, InvalidInput, RecordNotFound
 from tracker.domain.text import has_control_characters
 from tracker.models import RecoveryCode, UserAccount, UserRole
 from tracker.models.base import utc_now
 from tracker.services.records import update_record
-from tracker.services.users import hash_password
+from tracker.services.users import hash_password, one_time_password
+from tracker.services.web_sessions import end_user_sessions
 
 LOGIN_REFUSED = "Unknown username or wrong password."
 CODE_REFUSED = "That code is not valid. Codes can be used only once."
@@ -216,6 +217,46 @@ def reset_second_factor(session: Session, *, user: UserAccount, actor_id: uuid.U
         reason="second factor reset by an admin",
     )
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+
+
+def reset_sign_in(session: Session, *, username: str) -> str:
+    """A new one-time password for the account, its second factor and recovery codes cleared
+    and its sessions ended; the password is returned once.
+
+    The way back in for whoever holds the instance's shell and keys (`tracker users
+    reset-password`): after a move between instances (imported accounts carry no password) or
+    when the last admin lost both password and second factor. Audited, with no actor.
+    Raises RecordNotFound for a username no account has.
+    """
+    user = account_named(session, username)
+    password = one_time_password()
+    update_record(
+        session,
+        user,
+        actor_id=None,
+        expected_version=user.version,
+        changes={
+            "password_hash": hash_password(password),
+            "must_change_password": True,
+            "totp_secret": None,
+            "totp_last_step": None,
+        },
+        reason="sign-in reset from the command line",
+    )
+    session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+    end_user_sessions(session, user_id=user.id)
+    return password
+
+
+def account_named(session: Session, username: str) -> UserAccount:
+    """The account (active or not) with this username. Raises RecordNotFound."""
+    statement = select(UserAccount).where(
+        col(UserAccount.username) == username, col(UserAccount.deleted_at).is_(None)
+    )
+    user = None if has_control_characters(username) else session.scalars(statement).first()
+    if user is None:
+        raise RecordNotFound(f"username: no account is named {username!r}")
+    return user
 
 
 def recovery_code_hash(code: str) -> str:

@@ -63,6 +63,8 @@ class UserSummary:
     roles: tuple[str, ...]
     is_active: bool
     has_second_factor: bool
+    # False for an account imported from another instance: it cannot sign in until reset.
+    has_password: bool
     must_change_password: bool
     last_seen_at: datetime | None
     version: int
@@ -100,6 +102,7 @@ def summary_of(user: UserAccount, roles: tuple[str, ...], seen: datetime | None)
         roles=roles,
         is_active=user.is_active,
         has_second_factor=bool(user.totp_secret),
+        has_password=bool(user.password_hash),
         must_change_password=user.must_change_password,
         last_seen_at=seen,
         version=user.version,
