@@ -96,3 +96,20 @@ def test_an_instance_without_accounts_says_how_to_make_one(cli: TrackerRunner) -
     result = cli.invoke("users", "list")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "No accounts. `tracker init` creates the first admin.\n"
+
+
+def test_importing_accounts_into_an_initialised_instance_says_how_to_move(
+    cli: TrackerRunner, engine: Engine, tmp_path: Path
+) -> None:
+    seed = capture_seed(engine)
+    assert cli.invoke("init").exit_code == 0
+    moved = tmp_path / "move.json"
+    assert cli.invoke("export", "json", "-o", str(moved)).exit_code == 0
+    empty_database(engine, seed)
+    assert cli.invoke("init").exit_code == 0  # another admin, under the same username
+    before = table_counts(engine)
+    result = cli.invoke("import", "json", str(moved))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: $.user_account[0].username: username already belongs")
+    assert "import before `tracker init`, then `tracker users reset-password`" in result.stderr
+    assert table_counts(engine) == before

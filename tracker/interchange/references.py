@@ -227,8 +227,17 @@ def check_unique_in_database(
                 fail_at(
                     path_of(section.name, index, columns[0]),
                     f"{'+'.join(columns)} already belongs to {section.name} {row[0]} "
-                    "in the database",
+                    f"in the database{CLASH_HINTS.get(section.name, '')}",
                 )
+
+
+# What to do about a clash users run into when they follow the usual steps.
+CLASH_HINTS = {
+    "user_account": (
+        " (moving to a new instance: import before `tracker init`, then"
+        " `tracker users reset-password`; see docs/interchange.md)"
+    ),
+}
 
 
 def typed_key(columns: list[Column[Any]], key: tuple[Any, ...]) -> tuple[Any, ...]:
