@@ -23,15 +23,21 @@ def one_time_password(output: str) -> str:
     return found.group(1)
 
 
-def test_an_admin_moved_through_a_json_export_signs_in_after_a_reset(
-    cli: TrackerRunner, engine: Engine, tmp_path: Path
-) -> None:
+def exported_then_emptied(cli: TrackerRunner, engine: Engine, tmp_path: Path) -> Path:
+    """An instance's export (its admin made by `tracker init`), and the database emptied to
+    stand for a new instance at head: the file."""
     seed = capture_seed(engine)
     assert cli.invoke("init").exit_code == 0
     moved = tmp_path / "move.json"
     assert cli.invoke("export", "json", "-o", str(moved)).exit_code == 0
-    empty_database(engine, seed)  # the new instance, at head
+    empty_database(engine, seed)
+    return moved
 
+
+def test_an_admin_moved_through_a_json_export_signs_in_after_a_reset(
+    cli: TrackerRunner, engine: Engine, tmp_path: Path
+) -> None:
+    moved = exported_then_emptied(cli, engine, tmp_path)
     imported = cli.invoke("import", "json", str(moved))
     assert imported.exit_code == 0, imported.stderr
     assert "user_account 1" in imported.stdout
@@ -101,11 +107,7 @@ def test_an_instance_without_accounts_says_how_to_make_one(cli: TrackerRunner) -
 def test_importing_accounts_into_an_initialised_instance_says_how_to_move(
     cli: TrackerRunner, engine: Engine, tmp_path: Path
 ) -> None:
-    seed = capture_seed(engine)
-    assert cli.invoke("init").exit_code == 0
-    moved = tmp_path / "move.json"
-    assert cli.invoke("export", "json", "-o", str(moved)).exit_code == 0
-    empty_database(engine, seed)
+    moved = exported_then_emptied(cli, engine, tmp_path)
     assert cli.invoke("init").exit_code == 0  # another admin, under the same username
     before = table_counts(engine)
     result = cli.invoke("import", "json", str(moved))
