@@ -339,3 +339,18 @@ def test_roles_page_lists_permissions_with_role_labels(admin: WebClient, engine:
     page = admin.get("/admin/roles").get_data(as_text=True)
     assert "Restore deleted records" in page
     assert "(documenter)" in page
+
+
+def test_an_imported_account_without_a_password_says_to_reset_it(
+    admin: WebClient, engine: Engine, accounts
+) -> None:
+    imported_hint = "The account came from another instance: reset the password"
+    page = admin.get(manage_url(accounts["analyst"].user_id)).get_data(as_text=True)
+    assert imported_hint not in page
+    with Session(engine) as session:  # as an import from another instance leaves it
+        session.execute(
+            text("UPDATE user_account SET password_hash = '' WHERE username = 'analyst'")
+        )
+        session.commit()
+    page = admin.get(manage_url(accounts["analyst"].user_id)).get_data(as_text=True)
+    assert imported_hint in page
