@@ -942,10 +942,12 @@ def users_reset_password_command(username: str) -> None:
     from tracker.services.accounts import reset_sign_in
 
     with cli_transaction() as session:
-        password = reset_sign_in(session, username=username)
+        user, password = reset_sign_in(session, username=username)
     click.echo(f"Account: {username}")
     click.echo(f"One-time password (shown once, change it at first login): {password}")
     click.echo("Its second factor and recovery codes were cleared: it sets them up again.")
+    if not user.is_active:
+        click.echo("The account is deactivated: an admin reactivates it on the Accounts page.")
 
 
 # --- consent: the earlier exports a withdrawal cannot reach ----------------------------------

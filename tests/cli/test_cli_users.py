@@ -115,3 +115,19 @@ def test_importing_accounts_into_an_initialised_instance_says_how_to_move(
     assert result.stderr.startswith("Error: $.user_account[0].username: username already belongs")
     assert "import before `tracker init`, then `tracker users reset-password`" in result.stderr
     assert table_counts(engine) == before
+
+
+def test_a_reset_of_a_deactivated_account_says_it_stays_deactivated(
+    cli: TrackerRunner, engine: Engine
+) -> None:
+    assert cli.invoke("init").exit_code == 0
+    assert "deactivated" not in cli.invoke("users", "reset-password", "admin").stdout
+    with Session(engine) as session:
+        user = session.scalars(select(UserAccount)).one()
+        user.is_active = False
+        session.add(user)
+        session.commit()
+    assert cli.invoke("users", "list").stdout == "admin  admin  deactivated\n"
+    reset = cli.invoke("users", "reset-password", "admin")
+    assert reset.exit_code == 0, reset.stderr
+    assert "The account is deactivated: an admin reactivates it" in reset.stdout

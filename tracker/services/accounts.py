@@ -219,9 +219,9 @@ def reset_second_factor(session: Session, *, user: UserAccount, actor_id: uuid.U
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
 
 
-def reset_sign_in(session: Session, *, username: str) -> str:
+def reset_sign_in(session: Session, *, username: str) -> tuple[UserAccount, str]:
     """A new one-time password for the account, its second factor and recovery codes cleared
-    and its sessions ended; the password is returned once.
+    and its sessions ended; the account, and the password, returned once.
 
     The way back in for whoever holds the instance's shell and keys (`tracker users
     reset-password`): after a move between instances (imported accounts carry no password) or
@@ -245,7 +245,7 @@ def reset_sign_in(session: Session, *, username: str) -> str:
     )
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     end_user_sessions(session, user_id=user.id)
-    return password
+    return user, password
 
 
 def account_named(session: Session, username: str) -> UserAccount:
