@@ -91,6 +91,17 @@ def test_import_with_mapping_creates_audited_incidents(session: Session) -> None
     assert len({incident.place_id for incident in incidents}) == 1
 
 
+def test_a_dry_run_shows_the_place_each_row_was_matched_to(session: Session) -> None:
+    """An alias or another script is matched to its place; the report says so, to check."""
+    add_baku(session)
+    report = import_incidents_csv(session, SAMPLE, mapping_path=MAPPING, dry_run=True)
+    assert [line.split(": ", 1)[1].split(" ", 1)[1] for line in report.created] == [
+        "DET 08.03.2023, Bakı (as 'Baku')",
+        "RAID spring 2019, Bakı",
+        "THRT 2017, Bakı (as 'Баку')",
+    ]
+
+
 def write_bad_sample(tmp_path: Path) -> Path:
     path = tmp_path / "bad.csv"
     text = SAMPLE.read_text(encoding="utf-8-sig").replace("08.03.2023", "14.15.2023")

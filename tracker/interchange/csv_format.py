@@ -374,7 +374,8 @@ def import_row(
     savepoint = session.begin_nested()
     try:
         place_name = values.pop(PLACE_FIELD, "")
-        values["place_id"] = resolve_place(session, mapping, place_name, report)
+        place = resolve_place(session, mapping, place_name, report)
+        values["place_id"] = None if place is None else place.id
         incident = record_incident(
             session,
             draft=IncidentDraft(**values),
@@ -386,7 +387,18 @@ def import_row(
         report.problems.append(problem_of(number, str(error), fields_to_columns))
         return
     savepoint.commit()
-    report.created.append(f"row {number}: {incident.code} {incident.type} {incident.start_text}")
+    report.created.append(
+        f"row {number}: {incident.code} {incident.type} {incident.start_text}"
+        + place_shown(place, place_name)
+    )
+
+
+def place_shown(place: Place | None, typed: str) -> str:
+    """The place a row's name was matched to, and the name as typed when it differs (an
+    alias or another script): what a dry run lets the user check."""
+    if place is None:
+        return ""
+    return f", {place.name}" + ("" if typed == place.name else f" (as {typed!r})")
 
 
 class RowValueError(ValueError):
@@ -464,7 +476,9 @@ def unguard(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
-def resolve_place(session: Session, mapping: CsvMapping, name: str, report: CsvImportReport) -> Any:
+def resolve_place(
+    session: Session, mapping: CsvMapping, name: str, report: CsvImportReport
+) -> Place | None:
     """The place whose name or alias folds to NAME; created only if the mapping allows.
 
     Raises InvalidInput with a `place:` prefix when there is none or several.
@@ -475,7 +489,7 @@ def resolve_place(session: Session, mapping: CsvMapping, name: str, report: CsvI
     if len(found) > 1:
         raise InvalidInput(f"{PLACE_FIELD}: {name!r} matches {len(found)} places; add a parent")
     if found:
-        return found[0].id
+        return found[0]
     if not mapping.create_missing_places:
         raise InvalidInput(
             f"{PLACE_FIELD}: no place named {name!r} (set "
@@ -483,7 +497,7 @@ def resolve_place(session: Session, mapping: CsvMapping, name: str, report: CsvI
         )
     place = create_place(session, name=name, kind=mapping.new_place_kind, actor_id=None)
     report.places_created.append(name)
-    return place.id
+    return place
 
 
 def problem_of(number: int, message: str, fields_to_columns: dict[str, str]) -> RowProblem:
