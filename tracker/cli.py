@@ -85,26 +85,53 @@ def show_progress(total: int, label: str) -> Any:
     )
 
 
+# What an import does in each phase (tracker.interchange.json_format.import_json's on_phase),
+# said on a terminal while no bar moves: checking a large file takes a while before anything
+# is written, and the search index after it.
+PHASE_WORDS = {
+    "read": "reading the file",
+    "parse": "parsing",
+    "check and plan": "checking every record",
+    "search index": "indexing for search",
+    "audit entry": "recording in the audit log",
+}
+BAR_PHASE = "write"
+
+
 class ProgressReporter:
-    """A `progress(done, total)` callback drawing a bar on a terminal once the total is known."""
+    """A `progress(done, total)` callback drawing a bar on a terminal once the total is known,
+    and an `on_phase(name)` callback saying, there, what happens before and after the bar."""
 
     def __init__(self, label: str) -> None:
         self.label = label
         self.bar: Any = None
         self.shown = 0
+        self.finished = False
 
     def __call__(self, done: int, total: int) -> None:
+        if self.finished:
+            return
         if self.bar is None:
             self.bar = show_progress(total, self.label).__enter__()
         self.bar.update(done - self.shown)
         self.shown = done
 
+    def phase(self, name: str) -> None:
+        if name == BAR_PHASE or not sys.stderr.isatty():
+            return
+        self.finish_bar()
+        click.echo(f"{self.label}: {PHASE_WORDS.get(name, name)}...", err=True)
+
+    def finish_bar(self, *exc_info: object) -> None:
+        if self.bar is not None and not self.finished:
+            self.bar.__exit__(*(exc_info or (None, None, None)))
+        self.finished = self.bar is not None
+
     def __enter__(self) -> "ProgressReporter":
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc_info)
+        self.finish_bar(*exc_info)
 
 
 def run_guarded(action: Callable[[], T]) -> T:
@@ -445,7 +472,7 @@ def import_json_command(source: Path) -> None:
     from tracker.interchange.json_format import import_json
 
     with cli_transaction() as session, ProgressReporter("Importing") as progress:
-        report = import_json(session, source, progress=progress)
+        report = import_json(session, source, progress=progress, on_phase=progress.phase)
     click.echo(str(report))
 
 
