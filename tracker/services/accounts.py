@@ -39,15 +39,20 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def find_active_user(session: Session, username: str) -> UserAccount | None:
-    """None for a username no account can have (control characters: PostgreSQL would refuse
-    to even compare a NUL), as for one nobody has."""
+    return find_account(session, username, active_only=True)
+
+
+def find_account(session: Session, username: str, *, active_only: bool) -> UserAccount | None:
+    """The account with this username (deleted ones never); None for a username no account
+    can have (control characters: PostgreSQL would refuse to even compare a NUL), as for one
+    nobody has."""
     if has_control_characters(username):
         return None
     statement = select(UserAccount).where(
-        col(UserAccount.username) == username,
-        col(UserAccount.deleted_at).is_(None),
-        col(UserAccount.is_active).is_(True),
+        col(UserAccount.username) == username, col(UserAccount.deleted_at).is_(None)
     )
+    if active_only:
+        statement = statement.where(col(UserAccount.is_active).is_(True))
     return session.execute(statement).scalars().first()
 
 
@@ -250,10 +255,7 @@ def reset_sign_in(session: Session, *, username: str) -> tuple[UserAccount, str]
 
 def account_named(session: Session, username: str) -> UserAccount:
     """The account (active or not) with this username. Raises RecordNotFound."""
-    statement = select(UserAccount).where(
-        col(UserAccount.username) == username, col(UserAccount.deleted_at).is_(None)
-    )
-    user = None if has_control_characters(username) else session.scalars(statement).first()
+    user = find_account(session, username, active_only=False)
     if user is None:
         raise RecordNotFound(f"username: no account is named {username!r}")
     return user
