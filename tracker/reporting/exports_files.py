@@ -7,12 +7,12 @@ file goes to a temporary file beside its target first, then os.replace() puts it
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tracker.domain.errors import InvalidInput
+from tracker.services.private_files import staged_privately
 
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 STAMP_FORMAT = "%Y%m%dT%H%MZ"
@@ -113,14 +113,5 @@ def write_files(files: Iterable[tuple[Path, bytes]]) -> list[Path]:
 
 def stage_file(path: Path, data: bytes) -> Path:
     """data in a new temporary file (mode 0600) in path's folder, flushed to disk."""
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
+    temporary, _written = staged_privately(path, lambda handle: handle.write(data))
     return temporary

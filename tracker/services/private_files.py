@@ -16,6 +16,20 @@ def write_privately(path: Path, write: Callable[[BinaryIO], Result]) -> Result:
 
     Raises OSError (a folder that does not exist, a full disk, no permission).
     """
+    temporary, result = staged_privately(path, write)
+    try:
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return result
+
+
+def staged_privately(path: Path, write: Callable[[BinaryIO], Result]) -> tuple[Path, Result]:
+    """A new temporary file beside PATH (mode 0600) that WRITE filled, flushed to disk, for the
+    caller to rename (several files can then be put in place together), and WRITE's result.
+
+    Raises OSError; the temporary file is gone then.
+    """
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     temporary = Path(name)
     try:
@@ -23,7 +37,7 @@ def write_privately(path: Path, write: Callable[[BinaryIO], Result]) -> Result:
             result = write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        temporary.replace(path)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
-    return result
+        raise
+    return temporary, result
